@@ -5,8 +5,8 @@
 - cold: an empty build cache: the shared JUCE module archive (once per toolchain), then the first plugin
   (tape-echo). Goal: <= 100 s in all.
 - new plugin: each further template into a fresh build folder, linking the archive. Goal <= 15 s; the
-  floor is the one translation unit every plugin compiles on its own, JUCE's VST3 wrapper (its compile
-  time is shown: on two cores the plugin's other sources compile beside it).
+  floor is the one translation unit every plugin compiles on its own, JUCE's VST3 wrapper (at -O1, on a
+  core of its own: its compile time is shown; the plugin's own sources compile beside it).
 - rebuild: the tape-echo project again after a parameter-range edit, in its kept build folder. Goal <= 5 s.
 - plain (with --plain): a cold build that compiles JUCE's modules itself, as a CI runner without an
   installed JUCE does (about 100 s on two cores).

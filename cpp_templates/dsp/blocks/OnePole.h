@@ -35,34 +35,10 @@ public:
         if (constant)
         {
             updateCoefficient (frequency.first());
-            const double g = G;
-            for (int channel = 0; channel < block.numChannels; ++channel)
-            {
-                double* samples = block.channel (channel);
-                double state = s[(size_t) channel];
-                if (highpass)
-                {
-                    for (int i = 0; i < block.numSamples; ++i)
-                    {
-                        const double x = samples[i];
-                        const double v = g * (x - state);
-                        const double lp = v + state;
-                        state = lp + v;
-                        samples[i] = x - lp;
-                    }
-                }
-                else
-                {
-                    for (int i = 0; i < block.numSamples; ++i)
-                    {
-                        const double v = g * (samples[i] - state);
-                        const double lp = v + state;
-                        state = lp + v;
-                        samples[i] = lp;
-                    }
-                }
-                s[(size_t) channel] = state;
-            }
+            if (highpass)
+                run (block, [] (double x, double lp) { return x - lp; });
+            else
+                run (block, [] (double, double lp) { return lp; });
             return;
         }
         for (int i = 0; i < block.numSamples; ++i)
@@ -83,6 +59,46 @@ public:
     double tailSeconds() const { return 0.0; }
 
 private:
+    // A constant coefficient: each channel's state in a register, the mode's output chosen once.
+    template <typename Output>
+    void run (AudioBlock& block, Output output)
+    {
+        const double g = G;
+        if (block.numChannels == 2)  // both channels in one pass: two independent recursions overlap
+        {
+            double* left = block.channel (0);
+            double* right = block.channel (1);
+            double sl = s[0], sr = s[1];
+            for (int i = 0; i < block.numSamples; ++i)
+            {
+                const double xl = left[i], xr = right[i];
+                const double vl = g * (xl - sl), vr = g * (xr - sr);
+                const double lpl = vl + sl, lpr = vr + sr;
+                sl = lpl + vl;
+                sr = lpr + vr;
+                left[i] = output (xl, lpl);
+                right[i] = output (xr, lpr);
+            }
+            s[0] = sl;
+            s[1] = sr;
+            return;
+        }
+        for (int channel = 0; channel < block.numChannels; ++channel)
+        {
+            double* samples = block.channel (channel);
+            double state = s[(size_t) channel];
+            for (int i = 0; i < block.numSamples; ++i)
+            {
+                const double x = samples[i];
+                const double v = g * (x - state);
+                const double lp = v + state;
+                state = lp + v;
+                samples[i] = output (x, lp);
+            }
+            s[(size_t) channel] = state;
+        }
+    }
+
     void updateCoefficient (double frequencyHz)
     {
         if (hasCoefficient && frequencyHz == lastFrequency)
