@@ -214,102 +214,128 @@ private:
         writeIndex = (int) (((long long) writeIndex + block.numSamples) % size);
     }
 
-    // y = sum over k of weights[k] x[n - (first + k)], summed left to right; then the write (and loop).
+    // y = sum over k of weights[k] x[n - (first + k)], summed left to right.
     template <int Taps>
     void runFixed (AudioBlock& block, int first, const double* weights)
     {
-        for (int channel = 0; channel < block.numChannels; ++channel)
-        {
-            double* samples = block.channel (channel);
-            double* line = buffer.data() + (size_t) channel * (size_t) size;
-            int read = writeIndex - first;  // position of x[n - first]
-            if (read < 0)
-                read += size;
-            int index = writeIndex;
-            LoopState loop (feedbackLoop, channel, sampleRate);
-            for (int n = 0; n < block.numSamples; ++n)
+        runConstant (block, first, [this, weights] (const double* line, int read, double&) {
+            double y = weights[0] * line[read];
+            for (int k = 1; k < Taps; ++k)
             {
-                double y = weights[0] * line[read];
-                for (int k = 1; k < Taps; ++k)
-                {
-                    const int position = read - k;
-                    y = y + weights[k] * line[position < 0 ? position + size : position];
-                }
-                line[index] = loop.input (samples[n], y, n);
-                index = index + 1 == size ? 0 : index + 1;
-                read = read + 1 == size ? 0 : read + 1;
-                samples[n] = y;
+                const int position = read - k;
+                y = y + weights[k] * line[position < 0 ? position + size : position];
             }
-            loop.store();
-        }
+            return y;
+        });
     }
 
+    // The allpass on x[n - i] (at `read`) and x[n - i - 1]; `thiran` is the channel's y[n-1].
     void runThiran (AudioBlock& block, int i, double alpha)
     {
-        for (int channel = 0; channel < block.numChannels; ++channel)
-        {
-            double* samples = block.channel (channel);
-            double* line = buffer.data() + (size_t) channel * (size_t) size;
-            double thiran = thiranState[(size_t) channel];
-            int read = writeIndex - i;  // position of x[n - i]; x[n - i - 1] is the one before it
-            if (read < 0)
-                read += size;
-            int index = writeIndex;
-            LoopState loop (feedbackLoop, channel, sampleRate);
-            for (int n = 0; n < block.numSamples; ++n)
-            {
-                const double older = line[read == 0 ? size - 1 : read - 1];
-                thiran = (alpha * line[read] + older) - alpha * thiran;
-                const double y = thiran;
-                line[index] = loop.input (samples[n], y, n);
-                index = index + 1 == size ? 0 : index + 1;
-                read = read + 1 == size ? 0 : read + 1;
-                samples[n] = y;
-            }
-            thiranState[(size_t) channel] = thiran;
-            loop.store();
-        }
+        runConstant (block, i, [this, alpha] (const double* line, int read, double& thiran) {
+            const double older = line[read == 0 ? size - 1 : read - 1];
+            thiran = (alpha * line[read] + older) - alpha * thiran;
+            return thiran;
+        });
     }
 
-    // The linked FeedbackLoop's part of one channel: x + fb lp, lp the damped delay output (or just x).
-    struct LoopState
+    // The linked FeedbackLoop at one sample: the damping low-pass's G and fb = feedback / 100.
+    struct LoopCoefficients
     {
-        LoopState (FeedbackLoop* loopToUse, int channel, double fs)
-            : loop (loopToUse), sampleRate (fs)
-        {
-            if (loop == nullptr)
-                return;
-            damper = &loop->dampingState[(size_t) channel];
-            state = *damper;
-            constantG = loop->damping.isConstant;
-            G = constantG ? onePoleCoefficient (loop->damping.first(), fs) : 0.0;
-            constantFeedback = loop->feedback.isConstant;
-            fb = constantFeedback ? loop->feedback.first() / 100.0 : 0.0;
-        }
-
-        double input (double x, double y, int n)
-        {
-            if (loop == nullptr)
-                return x;
-            const double g = constantG ? G : onePoleCoefficient (loop->damping[n], sampleRate);
-            const double v = g * (y - state);
-            const double lp = v + state;
-            state = lp + v;
-            return x + (constantFeedback ? fb : loop->feedback[n] / 100.0) * lp;
-        }
-
-        void store()
-        {
-            if (damper != nullptr)
-                *damper = state;
-        }
-
-        FeedbackLoop* loop;
-        double sampleRate;
-        double* damper = nullptr;
-        double state = 0.0, G = 0.0, fb = 0.0;
-        bool constantG = true, constantFeedback = true;
+        double G = 0.0, fb = 0.0;
     };
+
+    // Settles once per block what the loop needs per sample (nothing, held coefficients or a ramp's), so
+    // the sample loop tests none of it.
+    template <typename Interpolate>
+    void runConstant (AudioBlock& block, int first, Interpolate interpolate)
+    {
+        const FeedbackLoop* const loop = feedbackLoop;
+        if (loop == nullptr)
+        {
+            runChannels<false> (block, first, interpolate, [] (int) { return LoopCoefficients {}; });
+            return;
+        }
+        const double fs = sampleRate;
+        const bool constantG = loop->damping.isConstant, constantFeedback = loop->feedback.isConstant;
+        const LoopCoefficients held { constantG ? onePoleCoefficient (loop->damping.first(), fs) : 0.0,
+                                      constantFeedback ? loop->feedback.first() / 100.0 : 0.0 };
+        if (constantG && constantFeedback)
+            runChannels<true> (block, first, interpolate, [held] (int) { return held; });
+        else  // a ramp: per sample, each from its control unless it holds (G then costs no tan)
+            runChannels<true> (block, first, interpolate, [loop, fs, held, constantG, constantFeedback] (int n) {
+                return LoopCoefficients { constantG ? held.G : onePoleCoefficient (loop->damping[n], fs),
+                                          constantFeedback ? held.fb : loop->feedback[n] / 100.0 };
+            });
+    }
+
+    // Both channels of a stereo block in one pass, as OnePole does: their recursions (damping, thiran) are
+    // chains of dependent adds that then overlap in the CPU; the read and write positions are the same for
+    // both. Other channel counts: one channel at a time.
+    template <bool HasLoop, typename Interpolate, typename Coefficients>
+    void runChannels (AudioBlock& block, int first, Interpolate interpolate, Coefficients coefficients)
+    {
+        if (block.numChannels == 2)
+        {
+            runLanes<2, HasLoop> (block, 0, first, interpolate, coefficients);
+            return;
+        }
+        for (int channel = 0; channel < block.numChannels; ++channel)
+            runLanes<1, HasLoop> (block, channel, first, interpolate, coefficients);
+    }
+
+    // One channel in the constant path: its audio, its buffer and, for the block, its states in locals.
+    struct Lane
+    {
+        double* samples;
+        double* line;
+        double thiran, damping;
+    };
+
+    // Channels firstChannel .. firstChannel + Lanes - 1, sample by sample: read y (from x[n - first] on),
+    // write x (+ fb lp with a loop: v = G (y - s); lp = v + s; s = lp + v), output y.
+    template <size_t Lanes, bool HasLoop, typename Interpolate, typename Coefficients>
+    void runLanes (AudioBlock& block, int firstChannel, int first, Interpolate interpolate, Coefficients coefficients)
+    {
+        Lane lanes[Lanes];
+        for (size_t lane = 0; lane < Lanes; ++lane)
+        {
+            const size_t channel = (size_t) firstChannel + lane;
+            lanes[lane] = { block.channel ((int) channel), buffer.data() + channel * (size_t) size, thiranState[channel],
+                            HasLoop ? feedbackLoop->dampingState[channel] : 0.0 };
+        }
+        int read = writeIndex - first;  // position of x[n - first]
+        if (read < 0)
+            read += size;
+        int index = writeIndex;
+        for (int n = 0; n < block.numSamples; ++n)
+        {
+            const LoopCoefficients c = coefficients (n);
+            for (Lane& lane : lanes)
+            {
+                const double y = interpolate (lane.line, read, lane.thiran);
+                double x = lane.samples[n];
+                if constexpr (HasLoop)
+                {
+                    const double v = c.G * (y - lane.damping);
+                    const double lp = v + lane.damping;
+                    lane.damping = lp + v;
+                    x = x + c.fb * lp;
+                }
+                lane.line[index] = x;
+                lane.samples[n] = y;
+            }
+            index = index + 1 == size ? 0 : index + 1;
+            read = read + 1 == size ? 0 : read + 1;
+        }
+        for (size_t lane = 0; lane < Lanes; ++lane)
+        {
+            const size_t channel = (size_t) firstChannel + lane;
+            thiranState[channel] = lanes[lane].thiran;
+            if constexpr (HasLoop)
+                feedbackLoop->dampingState[channel] = lanes[lane].damping;
+        }
+    }
 
     Interpolation interpolation;
     double minDelay;
