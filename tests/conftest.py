@@ -17,13 +17,15 @@ def tape_echo() -> dict[str, Any]:
     return copy.deepcopy(json.loads((TEMPLATES / "tape-echo.json").read_text()))
 
 
+@pytest.fixture(scope="session")
 def shared_build_root() -> Path:
-    """One build folder per plugin, kept between test sessions so reruns are incremental."""
+    """Where each plugin's build folder lives, kept between test sessions so reruns are incremental:
+    $VAIST_TEST_BUILD_DIR, else <cache>/test-builds."""
     return Path(os.environ.get("VAIST_TEST_BUILD_DIR") or cache_dir() / "test-builds")
 
 
 @pytest.fixture(scope="session")
-def template_plugin(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+def template_plugin(tmp_path_factory: pytest.TempPathFactory, shared_build_root: Path) -> Callable[[str], Path]:
     """Build a template into a VST3 (once per session, in the shared build folder); its bundle path."""
     from vaist_lab.build import LocalBuilder, run_build
     from vaist_lab.codegen import generate_project
@@ -35,7 +37,7 @@ def template_plugin(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str],
             work = tmp_path_factory.mktemp(name)
             plan = load_template(name)
             project = generate_project(plan, work / "project")
-            finished = run_build(LocalBuilder(build_dir=shared_build_root() / plan.plugin_name), project, work / "out")
+            finished = run_build(LocalBuilder(build_dir=shared_build_root / plan.plugin_name), project, work / "out")
             assert finished.success, f"{name}: {finished.message}\n" + "\n".join(map(str, finished.errors))
             assert finished.artifact is not None
             built[name] = finished.artifact

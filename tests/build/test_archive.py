@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TemplateBuild, collect, needs_archive, needs_tools
+from build_helpers import TemplateBuild, collect, needs_archive, needs_tools
 
 from vaist_lab.build import ArchiveMismatch, JuceArchive, Level, LocalBuilder, LogEvent, ProgressEvent, Source
 from vaist_lab.build.archive import ArchiveKey, archive_key
@@ -133,14 +133,19 @@ def test_concurrent_builds_build_the_archive_once(tmp_path: Path, stand_in: dict
     threads = [threading.Thread(target=acquire, args=(builder, cancel, results, messages)) for _ in range(3)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert stand_in["count"] == 1, "built once; the others waited for it"
-    assert len(results) == 3 and all(lock is not None and lock.mode == "shared" for lock in results)
-    assert "waiting for another build to finish the JUCE module archive" in messages
-    assert builder.archive(TOOLS).state() == "complete"
-    for lock in results:
-        lock.release()
+    try:
+        for thread in threads:
+            thread.join(30)
+        assert not any(thread.is_alive() for thread in threads), "a build still waits for a complete archive"
+        assert stand_in["count"] == 1, "built once; the others waited for it"
+        assert len(results) == 3 and all(lock is not None and lock.mode == "shared" for lock in results)
+        assert "waiting for another build to finish the JUCE module archive" in messages
+        assert builder.archive(TOOLS).state() == "complete"
+    finally:
+        cancel.set()  # a failure leaves no thread waiting behind
+        for lock in results:
+            if lock is not None:
+                lock.release()
 
 
 def test_a_build_waiting_for_the_archive_can_be_cancelled(tmp_path: Path, stand_in: dict) -> None:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from build_helpers import collect
 
 from vaist_lab.build import BuildFinished, Level, LocalBuilder, LogEvent, ProgressEvent, Source, run_build
 from vaist_lab.build.local import find_juce
 from vaist_lab.codegen import GeneratedProject, generate_project
-from vaist_lab.config import cache_dir
 from vaist_lab.plan import load_plan
 
 pytestmark = pytest.mark.skipif(
@@ -44,22 +44,11 @@ class Built:
     build_dir: Path
 
 
-def shared_build_root() -> Path:
-    return Path(os.environ.get("VAIST_TEST_BUILD_DIR") or cache_dir() / "test-builds")
-
-
-def collect(iterator: Iterator) -> tuple[list, BuildFinished]:
-    events = list(iterator)
-    finished = [event for event in events if isinstance(event, BuildFinished)]
-    assert len(finished) == 1 and events[-1] is finished[0], "exactly one BuildFinished, last"
-    return events, finished[0]
-
-
 @pytest.fixture(scope="session")
-def tape_echo_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def tape_echo_build(tmp_path_factory: pytest.TempPathFactory, shared_build_root: Path) -> Built:
     work = tmp_path_factory.mktemp("tape-echo")
     project = generate_project(load_plan("tape-echo"), work / "project")
-    build_dir = shared_build_root() / "TapeEcho"
+    build_dir = shared_build_root / "TapeEcho"
     events, finished = collect(LocalBuilder(build_dir=build_dir).build(project, work / "out"))
     assert finished.success, "\n".join(map(str, finished.errors)) + f"\n{finished.message}"
     return Built(project, events, finished, work / "out", build_dir)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TemplateBuild, needs_archive, needs_tools
+from build_helpers import TemplateBuild, needs_archive, needs_tools
 
 from vaist_lab.build import (
     Builder,

@@ -28,12 +28,10 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,6 +46,7 @@ from vaist_lab.codegen.project import (
     JUCE_VERSION,
     juce_build_context,
 )
+from vaist_lab.toolchain import compiler_identity
 
 ARCHIVE_FOLDER = "juce-archive"
 MARKER = "archive.json"
@@ -61,24 +60,6 @@ State = Literal["complete", "missing", "mismatch"]
 
 class ArchiveMismatch(BuildError):
     """An archive folder holds an archive of another key: linking it would break the ODR."""
-
-
-@cache
-def _compiler_identity(path: str, mtime: float) -> str:
-    try:
-        output = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
-    except OSError:
-        return "unknown"
-    return output.strip().splitlines()[0] if output.strip() else "unknown"
-
-
-def compiler_identity(path: str) -> str:
-    """The first line of `<compiler> --version` (cached per file and modification time)."""
-    try:
-        mtime = os.stat(path).st_mtime
-    except OSError:
-        mtime = 0.0
-    return _compiler_identity(path, mtime)
 
 
 def render_archive_project() -> str:

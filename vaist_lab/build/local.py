@@ -366,33 +366,21 @@ class LocalBuilder(Builder):
         while other builds that need it wait). None when cancelled, or when it cannot be built (the build
         then compiles JUCE's modules itself, after a warning)."""
         lock = archive.lock()
-        waiting = False
+        announced = False
+        exclusive = False  # shared first: most builds only link a complete archive
         while True:
-            while not lock.try_acquire(exclusive=False):
-                if not waiting:
-                    waiting = True
-                    yield LogEvent(
-                        Level.INFO, Source.SYSTEM, "waiting for another build to finish the JUCE module archive"
-                    )
-                if cancel.wait(0.5):
-                    return None
-            if archive.state() == "complete":
-                yield LogEvent(
-                    Level.INFO, Source.SYSTEM, f"linking JUCE's modules from the archive in {archive.folder}"
-                )
-                return lock
-            lock.release()
-            while not lock.try_acquire(exclusive=True):
-                if not waiting:
-                    waiting = True
-                    yield LogEvent(
-                        Level.INFO, Source.SYSTEM, "waiting for another build to finish the JUCE module archive"
-                    )
-                if cancel.wait(0.5):
-                    return None
-            try:
+            if lock.try_acquire(exclusive=exclusive):
                 state = archive.state()
-                if state != "complete":
+                if state == "complete" and not exclusive:
+                    yield LogEvent(
+                        Level.INFO, Source.SYSTEM, f"linking JUCE's modules from the archive in {archive.folder}"
+                    )
+                    return lock
+                if state == "complete" or not exclusive:
+                    lock.release()
+                    exclusive = not exclusive  # build it exclusively, or link it (shared) now that it is there
+                    continue
+                try:
                     if state == "mismatch":
                         yield LogEvent(
                             Level.WARNING,
@@ -400,12 +388,20 @@ class LocalBuilder(Builder):
                             f"{archive.folder} holds an archive of another key: rebuilding it",
                         )
                         archive.reset()
-                    built = yield from self._build_archive(archive, tools, cancel)
-                    if not built:
+                    if not (yield from self._build_archive(archive, tools, cancel)):
                         return None
-            finally:
-                lock.release()
-            # taken again shared: another process may have cleared the cache in between
+                finally:
+                    lock.release()
+                exclusive = False  # taken again shared: another process may have cleared the cache in between
+                continue
+            if exclusive and archive.state() == "complete":
+                exclusive = False  # another build finished it while this one waited for it: share it
+                continue
+            if not announced:
+                announced = True
+                yield LogEvent(Level.INFO, Source.SYSTEM, "waiting for another build to finish the JUCE module archive")
+            if cancel.wait(0.5):
+                return None
 
     def _build_archive(self, archive: JuceArchive, tools: Toolchain, cancel: threading.Event) -> Iterator[BuildEvent]:
         """Configure and build the archive (its own log and errors); True when it is complete."""

@@ -26,6 +26,7 @@ from vaist_lab.codegen.chain import CPP_TEMPLATES, CodegenError, chain_source, e
 from vaist_lab.config import cache_dir
 from vaist_lab.dsp.chain import ParameterEvent
 from vaist_lab.plan import Plan
+from vaist_lab.toolchain import compiler_version
 
 # -ffp-contract=off: no fused multiply-adds, so the C++ rounds exactly like NumPy does.
 COMPILE_FLAGS = ("-std=c++17", "-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-Werror")
@@ -55,10 +56,6 @@ def vector_math_flags(cxx: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             [cxx, str(source), "-o", str(Path(scratch) / "probe"), "-lmvec"], capture_output=True, check=False
         )
     return (("-DVAIST_USE_LIBMVEC=1",), ("-lmvec",)) if probe.returncode == 0 else ((), ())
-
-
-def _compiler_identity(cxx: str) -> str:
-    return subprocess.run([cxx, "--version"], capture_output=True, text=True, check=False).stdout
 
 
 @dataclass(frozen=True)
@@ -112,7 +109,7 @@ def build_harness(plans: Sequence[Plan], cache: Path | None = None) -> Harness:
     for header in sorted((CPP_TEMPLATES / "dsp").rglob("*.h")):
         digest.update(str(header.relative_to(CPP_TEMPLATES)).encode() + header.read_bytes())
     compile_flags, link_flags = vector_math_flags(cxx)
-    digest.update(_compiler_identity(cxx).encode() + " ".join(COMPILE_FLAGS + compile_flags + link_flags).encode())
+    digest.update(compiler_version(cxx).encode() + " ".join(COMPILE_FLAGS + compile_flags + link_flags).encode())
     folder = (cache or cache_dir()) / "harness" / digest.hexdigest()[:20]
     executable = folder / "harness"
     if not executable.exists():

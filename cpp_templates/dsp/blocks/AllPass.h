@@ -2,7 +2,7 @@
 // (vaist_lab/dsp/blocks/all_pass.py). Per allpass and sample, in series (allpass 0 first):
 //     bufout = buffer[idx];  out = -x + bufout;  buffer[idx] = x + bufout allpassFeedback;
 //     idx = (idx + 1) mod length
-// lengths as Comb's (freeverbLength); each allpass keeps its own circular `buffer` and `bufferIndex`.
+// lengths as Comb's (freeverbLengths); each allpass keeps its own circular `buffer` and `bufferIndex`.
 #pragma once
 
 #include "../block.h"
@@ -22,13 +22,7 @@ public:
     {
         sampleRate = spec.sampleRate;
         channels = spec.channels;
-        maxLength = 1;
-        for (int channel = 0; channel < channels; ++channel)
-            for (int stage = 0; stage < numAllPasses; ++stage)
-            {
-                lengths[channel][stage] = freeverbLength (tunings[stage], channel, sampleRate);
-                maxLength = std::max (maxLength, lengths[channel][stage]);
-            }
+        maxLength = freeverbLengths (tunings, channels, sampleRate, lengths);
         buffer.assign ((size_t) (channels * numAllPasses) * (size_t) maxLength, 0.0);
         reset();
     }

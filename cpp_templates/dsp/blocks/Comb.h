@@ -27,6 +27,21 @@ inline int freeverbLength (int tuning, int channel, double sampleRate)
     return (int) std::floor (unscaled * (sampleRate / freeverbTuningSampleRate) + 0.5);
 }
 
+// Every channel's delay lengths for `tunings` (comb.py's freeverb_lengths); returns the longest (at least 1),
+// the row length of the block's `buffer`.
+template <int N>
+inline int freeverbLengths (const int (&tunings)[N], int channels, double sampleRate, int (&lengths)[2][N])
+{
+    int longest = 1;
+    for (int channel = 0; channel < channels; ++channel)
+        for (int k = 0; k < N; ++k)
+        {
+            lengths[channel][k] = freeverbLength (tunings[k], channel, sampleRate);
+            longest = std::max (longest, lengths[channel][k]);
+        }
+    return longest;
+}
+
 class Comb
 {
 public:
@@ -41,13 +56,7 @@ public:
     {
         sampleRate = spec.sampleRate;
         channels = spec.channels;
-        maxLength = 1;
-        for (int channel = 0; channel < channels; ++channel)
-            for (int comb = 0; comb < numCombs; ++comb)
-            {
-                lengths[channel][comb] = freeverbLength (tunings[comb], channel, sampleRate);
-                maxLength = std::max (maxLength, lengths[channel][comb]);
-            }
+        maxLength = freeverbLengths (tunings, channels, sampleRate, lengths);
         buffer.assign ((size_t) (channels * numCombs) * (size_t) maxLength, 0.0);
         input.assign ((size_t) spec.maxBlock, 0.0);
         reset();

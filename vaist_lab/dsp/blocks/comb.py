@@ -41,7 +41,7 @@ DAMP_SCALE = 0.4
 
 def freeverb_lengths(tunings: Sequence[int], channels: int, sample_rate: float) -> np.ndarray:
     """(channels, len(tunings)) delay lengths: tunings at 44.1 kHz, odd (right) channels spread by 23,
-    scaled to the sample rate and rounded to nearest."""
+    scaled to the sample rate and rounded to nearest (Comb.h's freeverbLengths)."""
     spread = STEREO_SPREAD * (np.arange(channels) % 2)
     unscaled = np.asarray(tunings, dtype=np.float64)[None, :] + spread[:, None]
     scaled = unscaled * (sample_rate / TUNING_SAMPLE_RATE)
