@@ -37,6 +37,17 @@ def stereo_wav(tmp_path: Path) -> Path:
     return path
 
 
+def test_cli_starts_without_the_heavy_packages() -> None:
+    """`--help` and the plan verbs start fast: the service, the store and the planner SDKs are imported only by the
+    commands that use them, scipy.io only to read or write a WAV."""
+    code = (
+        "import vaist_lab.cli, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'sqlalchemy','alembic','google','anthropic','openai'} or m.startswith('scipy.io')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_templates_lists_all_eight() -> None:
     result = run("templates")
     assert result.returncode == 0

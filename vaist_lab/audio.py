@@ -6,14 +6,17 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from scipy.io import wavfile
+
+from vaist_lab.errors import VaistError
 
 
-class AudioFileError(ValueError):
+class AudioFileError(VaistError, ValueError):
     """A WAV file that cannot be read or written, with the reason."""
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    from scipy.io import wavfile  # scipy.io is slow to import; only when a WAV is read or written
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", wavfile.WavFileWarning)  # unknown chunks are harmless
@@ -42,6 +45,8 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
     """Write (channels, samples) audio as 32-bit float WAV."""
+    from scipy.io import wavfile
+
     try:
         wavfile.write(path, int(sample_rate), np.ascontiguousarray(audio.T, dtype=np.float32))
     except OSError as error:

@@ -7,26 +7,22 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
 
-from vaist_lab.audio import AudioFileError
-from vaist_lab.codegen.chain import CodegenError
-from vaist_lab.dsp.chain import ChainError
-from vaist_lab.plan import Plan, PlanError
-from vaist_lab.service import ServiceError
-from vaist_lab.store import StoreError
+from vaist_lab.errors import VaistError
 
-USER_ERRORS = (PlanError, ChainError, AudioFileError, CodegenError, ServiceError, StoreError)
+if TYPE_CHECKING:
+    from vaist_lab.plan import Plan
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
     try:
         yield
-    except USER_ERRORS as error:
+    except VaistError as error:
         raise click.ClickException(str(error)) from None
 
 

@@ -10,14 +10,17 @@ import json
 import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vaist_lab.cli.app import main
 from vaist_lab.cli.projects import local_lab, show_project
 from vaist_lab.plan import PlanError, parse_plan
-from vaist_lab.planner import PlannerConfigError, PlanResult, diff_plans
-from vaist_lab.service import CurrentUser, Lab, ServiceError
+
+if TYPE_CHECKING:
+    from vaist_lab.planner import PlanResult
+    from vaist_lab.service import CurrentUser, Lab
 
 CHAT_HELP = "/diff  what the last turn changed · /revert N  back to plan version N · /approve · /show · /quit"
 
@@ -36,10 +39,7 @@ def _report(result: PlanResult) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Write the plan here.")
 def plan(prompt: str, model: str | None, output: Path | None) -> None:
     with local_lab() as (lab, user):
-        try:
-            result = lab.propose_plan(user, prompt, model=model)
-        except PlannerConfigError as error:
-            raise click.ClickException(str(error)) from None
+        result = lab.propose_plan(user, prompt, model=model)
     _report(result)
     if not result.ok or result.plan is None:
         sys.exit(1)
@@ -55,6 +55,8 @@ def plan(prompt: str, model: str | None, output: Path | None) -> None:
 @click.argument("reference", metavar="PROJECT")
 @click.option("--model", default=None, help="auto (default), offline, gemini, claude, openai or provider:model.")
 def chat(reference: str, model: str | None) -> None:
+    from vaist_lab.service import ServiceError
+
     with local_lab() as (lab, user):
         project_id = lab.find_project(user, reference).id
         show_project(lab.open_project(user, project_id).project)
@@ -85,6 +87,8 @@ def _chat_line(lab: Lab, user: CurrentUser, project_id: uuid.UUID, line: str, mo
         if len(history) < 2:
             click.echo("no earlier plan to compare with")
             return
+        from vaist_lab.planner import diff_plans
+
         old, new = (parse_plan(item.plan_json) for item in history[-2:])
         click.echo(diff_plans(old, new).summary())
     elif line.startswith("/revert"):
@@ -96,9 +100,6 @@ def _chat_line(lab: Lab, user: CurrentUser, project_id: uuid.UUID, line: str, mo
     elif line == "/approve":
         show_project(lab.approve(user, project_id))
     else:
-        try:
-            view, result = lab.chat(user, project_id, line, model=model)
-        except PlannerConfigError as error:
-            raise click.ClickException(str(error)) from None
+        view, result = lab.chat(user, project_id, line, model=model)
         _report(result)
         click.echo(f"plan version {view.plan_version} [{view.status.value}]")

@@ -9,17 +9,22 @@ from collections.abc import Iterator
 from concurrent.futures import wait
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vaist_lab.cli.app import main, user_errors
-from vaist_lab.service import CurrentUser, Lab, ProjectView, parse_age
+
+if TYPE_CHECKING:
+    from vaist_lab.service import CurrentUser, Lab, ProjectView
 
 
 @contextmanager
 def local_lab() -> Iterator[tuple[Lab, CurrentUser]]:
-    """The service on the embedded defaults (or $VAIST_DATABASE_URL), as the local user."""
+    """The service on the embedded defaults (or $VAIST_DATABASE_URL), as the local user. The service, the store
+    and the builder are imported here, so that the commands that do without them start fast."""
     from vaist_lab.build import LocalBuilder
+    from vaist_lab.service import Lab
 
     with user_errors(), Lab.open(builder_factory=LocalBuilder) as lab:
         yield lab, lab.local_user()
@@ -225,6 +230,8 @@ def secrets_rotate() -> None:
 @click.option("--older-than", default="30d", show_default=True, help="Age such as 30d, 12h, 2w.")
 @click.option("--yes", is_flag=True, help="Really remove.")
 def cleanup(older_than: str, yes: bool) -> None:
+    from vaist_lab.service import parse_age
+
     with local_lab() as (lab, _user):
         report = lab.cleanup(parse_age(older_than), dry_run=not yes)
         verb = "removed" if yes else "would remove"

@@ -15,12 +15,13 @@ from pathlib import Path
 import jinja2
 
 from vaist_lab.dsp.chain import DEFAULT_RAMP_MS, block_settings, choices_of, numeric_bindings
+from vaist_lab.errors import VaistError
 from vaist_lab.plan import CATALOGUE, ChoiceInput, Plan
 
 CPP_TEMPLATES = Path(__file__).resolve().parents[2] / "cpp_templates"
 
 
-class CodegenError(RuntimeError):
+class CodegenError(VaistError, RuntimeError):
     """The generator cannot produce C++ (e.g. its templates are missing from this installation)."""
 
 

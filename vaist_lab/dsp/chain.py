@@ -17,6 +17,7 @@ import numpy as np
 from vaist_lab.dsp.block import Block, Control, ProcessContext, ProcessSpec
 from vaist_lab.dsp.blocks import block_class
 from vaist_lab.dsp.smoothing import LinearSmoothedValue
+from vaist_lab.errors import VaistError
 from vaist_lab.plan import CATALOGUE, ChoiceInput, NumericInput, Plan
 
 SAMPLE_RATE_RANGE = (8000.0, 384000.0)
@@ -24,7 +25,7 @@ DEFAULT_RAMP_MS = 20.0
 DEFAULT_MAX_BLOCK = 4096
 
 
-class ChainError(ValueError):
+class ChainError(VaistError, ValueError):
     """A value or a call the chain cannot take (unknown parameter, out of range, absurd sample rate)."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from vaist_lab.errors import VaistError
+
 # pydantic's wording for the structural checks, said the way a plan author thinks of them
 _MESSAGES = {
     "missing": "required field is missing",
@@ -12,7 +14,7 @@ _MESSAGES = {
 _UNION_TAGS = {"names-form", "object-form"}
 
 
-class PlanError(ValueError):
+class PlanError(VaistError, ValueError):
     """A plan that breaks PLAN_SPEC; `problems` holds one line per broken rule."""
 
     def __init__(self, problems: list[str], source: str = "plan") -> None:

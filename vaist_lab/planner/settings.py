@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from vaist_lab.errors import VaistError
+
 ProviderName = Literal["gemini", "anthropic", "openai"]
 PROVIDERS: tuple[ProviderName, ...] = ("gemini", "anthropic", "openai")
 OFFLINE = "offline"
@@ -48,7 +50,7 @@ FALLBACK_KEY_VARIABLES: dict[ProviderName, tuple[str, ...]] = {
 }
 
 
-class PlannerConfigError(ValueError):
+class PlannerConfigError(VaistError, ValueError):
     """A setting or a model name the planner cannot use."""
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from vaist_lab.errors import VaistError
 
-class ServiceError(Exception):
+
+class ServiceError(VaistError):
     """A use case refused: not found, not allowed now, too large, too often."""
 
 

@@ -5,8 +5,10 @@ No message here ever carries a secret, a key or an API key: at most a key id (a 
 
 from __future__ import annotations
 
+from vaist_lab.errors import VaistError
 
-class StoreError(RuntimeError):
+
+class StoreError(VaistError, RuntimeError):
     """The database, the artifact storage or the secret keys cannot be used as they are."""
 
 
