@@ -12,10 +12,20 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from build_helpers import TemplateBuild, collect, needs_archive, needs_tools
 
-from vaist_lab.build import ArchiveMismatch, JuceArchive, Level, LocalBuilder, LogEvent, ProgressEvent, Source
+from vaist_lab.build import (
+    ArchiveMismatch,
+    BuildError,
+    JuceArchive,
+    Level,
+    LocalBuilder,
+    LogEvent,
+    ProgressEvent,
+    Source,
+)
 from vaist_lab.build.archive import ArchiveKey, archive_key
 from vaist_lab.build.local import Toolchain
 from vaist_lab.codegen import generate_project
@@ -204,6 +214,35 @@ def test_a_plugin_built_from_the_archive_passes_verification(template_build: Cal
     built = template_build("velvet-trim")
     report = verify_plugin(built.project.plan, built.finished.artifact, fuzz_cases=6)
     assert report.passed, report.table()
+
+
+@needs_tools
+def test_the_editor_is_drawn_without_a_host_or_display(
+    template_build: Callable[[str], TemplateBuild], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = pytest.importorskip("matplotlib.image")
+    needs_archive()
+    monkeypatch.delenv("DISPLAY", raising=False)
+    pictures = {}
+    for name in ("velvet-trim", "tape-echo", "glue-bus"):  # 2, 4 and 7 knobs: one row of 2, of 4, three rows of 3
+        built = template_build(name)
+        png = LocalBuilder(build_dir=built.build_dir).snapshot_editor(built.project, tmp_path / f"{name}.png")
+        pixels = image.imread(png)[..., :3]
+        assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 100, f"{name}: knobs, names and values drawn"
+        pictures[name] = pixels
+    (small_height, small_width), (wide_height, wide_width) = (
+        pictures[n].shape[:2] for n in ("velvet-trim", "tape-echo")
+    )
+    assert wide_height == small_height and wide_width > small_width
+    assert pictures["glue-bus"].shape[0] > 2 * small_height
+    empty_cells = pictures["glue-bus"][-100:-10, -200:-10]  # the last row's two free cells: JUCE's splash is hidden
+    assert np.ptp(empty_cells.reshape(-1, 3), axis=0).max() == 0
+
+
+def test_an_editor_snapshot_needs_a_build_first(tmp_path: Path) -> None:
+    project = generate_project(load_plan("velvet-trim"), tmp_path / "project")
+    with pytest.raises(BuildError, match=r"has not been built in .*: build it first"):
+        LocalBuilder(build_dir=tmp_path / "never-built").snapshot_editor(project, tmp_path / "editor.png")
 
 
 @needs_tools

@@ -127,7 +127,7 @@ def test_the_plugin_loads_and_runs_in_pedalboard(tape_echo_build: Built) -> None
 def test_cli_build_prints_the_bundle_last(tape_echo_build: Built, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "vaist_lab", "build", "tape-echo", "-o", str(tmp_path),
-         "--build-dir", str(tape_echo_build.build_dir)],
+         "--build-dir", str(tape_echo_build.build_dir), "--editor-png", str(tmp_path / "window.png")],
         capture_output=True,
         text=True,
         timeout=600,
@@ -135,6 +135,8 @@ def test_cli_build_prints_the_bundle_last(tape_echo_build: Built, tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(tmp_path / "TapeEcho.vst3")
     assert "built in" in result.stderr
+    assert f"editor drawn into {tmp_path / 'window.png'}" in result.stderr
+    assert (tmp_path / "window.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_cli_build_failure_shows_the_first_compiler_errors(tape_echo_build: Built, tmp_path: Path) -> None:

@@ -263,6 +263,45 @@ class LocalBuilder(Builder):
             return self.build_dir
         return (self.cache or cache_dir()) / "builds" / f"{project.plugin_name}-{project.plugin_code}"
 
+    def snapshot_editor(self, project: GeneratedProject, destination: Path) -> Path:
+        """Draw the plugin's editor into the PNG `destination`, with no host and no display: builds the
+        project's EditorSnapshot program in its build folder (after a successful `build` that linked the JUCE
+        module archive) and runs it. BuildError says what is missing or what failed."""
+        folder = self.build_folder(project)
+        binary = folder / "cmake"
+        program = f"{project.cmake_target}_EditorSnapshot"
+        if not (binary / "CMakeCache.txt").is_file():
+            raise BuildError(f"{project.plugin_name} has not been built in {folder}: build it first")
+        tools = self.toolchain()
+        lock = FileLock(folder / ".lock")
+        if not lock.try_acquire(exclusive=True):
+            raise BuildError(f"another build is using {folder}: try again when it ends")
+        try:
+            built = subprocess.run(
+                [tools.make_program, "-C", str(binary), program], capture_output=True, text=True, timeout=900
+            )
+            output = (built.stdout + built.stderr).strip()
+            if built.returncode != 0:
+                if re.search(r"unknown target|No rule to make target", output):
+                    raise BuildError(
+                        f"{project.plugin_name} was built without the JUCE module archive (no installed JUCE, or "
+                        "VAIST_JUCE_ARCHIVE=0): the editor snapshot needs it"
+                    )
+                raise BuildError(f"the editor snapshot program did not build:\n{_tail(output)}")
+            destination = Path(destination).absolute()
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            drawn = subprocess.run(
+                [str(binary / program), str(destination)], capture_output=True, text=True, timeout=120, cwd=folder
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise BuildError(f"cannot draw the editor of {project.plugin_name}: {error}") from error
+        finally:
+            lock.release()
+        if drawn.returncode != 0 or not destination.is_file():
+            problem = _tail(drawn.stderr or drawn.stdout) or f"exit status {drawn.returncode}"
+            raise BuildError(f"drawing the editor of {project.plugin_name} failed: {problem}")
+        return destination
+
     def archive(self, tools: Toolchain | None = None) -> JuceArchive | None:
         """The shared JUCE module archive builds with these tools use (built or not), or None when they
         compile JUCE's modules themselves (no installed JUCE, or the archive is switched off)."""
@@ -736,3 +775,8 @@ def install_bundle(bundle: Path, output_dir: Path) -> Path:
 
 
 __all__ = ["LocalBuilder", "Toolchain", "find_juce", "install_bundle"]
+
+
+def _tail(output: str, lines: int = 20) -> str:
+    """The last lines of a tool's output, where its error is."""
+    return "\n".join(output.strip().splitlines()[-lines:])

@@ -169,11 +169,24 @@ def generate(plan_source: str, output_dir: Path, project_key: str | None) -> Non
 @click.option("--key", "project_key", default=None, help="Project key the plugin code derives from [pluginName].")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Parallel compile jobs [CPU count + 1].")
 @click.option("-v", "--verbose", count=True, help="Show the build output (-vv: also command lines).")
+@click.option(
+    "--editor-png",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also draw the plugin's window into this PNG (no host or display needed).",
+)
 def build(
-    plan_source: str, output_dir: Path, build_dir: Path | None, project_key: str | None, jobs: int | None, verbose: int
+    plan_source: str,
+    output_dir: Path,
+    build_dir: Path | None,
+    project_key: str | None,
+    jobs: int | None,
+    verbose: int,
+    editor_png: Path | None,
 ) -> None:
     import tempfile
 
+    from vaist_lab.build import BuildError, LocalBuilder
     from vaist_lab.codegen.project import MANIFEST, GeneratedProject, generate_project
 
     with user_errors(), tempfile.TemporaryDirectory(prefix="vaist-project-") as scratch:
@@ -182,6 +195,12 @@ def build(
         else:
             project = generate_project(load_plan(plan_source), Path(scratch) / "project", project_key)
         artifact = build_with_progress(project, output_dir, build_dir, jobs, verbose)
+        if editor_png is not None:
+            try:
+                picture = LocalBuilder(build_dir=build_dir, jobs=jobs).snapshot_editor(project, editor_png)
+            except BuildError as error:
+                raise click.ClickException(str(error)) from None
+            click.echo(f"editor drawn into {picture}", err=True)
     click.echo(str(artifact))
 
 

@@ -80,6 +80,7 @@ PLUGIN_TEMPLATES = {
     "Source/PluginProcessor.cpp": "plugin/PluginProcessor.cpp.j2",
     "Source/PluginEditor.h": "plugin/PluginEditor.h.j2",
     "Source/PluginEditor.cpp": "plugin/PluginEditor.cpp.j2",
+    "Source/EditorSnapshot.cpp": "plugin/EditorSnapshot.cpp.j2",
 }
 
 
