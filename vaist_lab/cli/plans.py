@@ -123,6 +123,7 @@ def demo(template: str, output_dir: Path, sample_rate: int, build: bool) -> None
     click.echo(f"plot: {output_dir / f'{template}.png'}")
     if not build:
         return
+    from vaist_lab.build import BuildError, LocalBuilder
     from vaist_lab.verify import HostError, verify_plugin
 
     with user_errors():
@@ -135,6 +136,11 @@ def demo(template: str, output_dir: Path, sample_rate: int, build: bool) -> None
     click.echo(report.table())
     if not report.passed:
         sys.exit(1)
+    try:
+        window = LocalBuilder().snapshot_editor(project, output_dir / f"{template}-window.png")
+        click.echo(f"window: {window}")
+    except BuildError as error:  # the plugin is built and verified: a missing picture does not undo that
+        click.echo(f"window: not drawn: {error}", err=True)
     click.echo(str(artifact))
 
 
