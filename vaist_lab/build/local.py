@@ -774,9 +774,9 @@ def install_bundle(bundle: Path, output_dir: Path) -> Path:
     return final
 
 
-__all__ = ["LocalBuilder", "Toolchain", "find_juce", "install_bundle"]
-
-
 def _tail(output: str, lines: int = 20) -> str:
     """The last lines of a tool's output, where its error is."""
     return "\n".join(output.strip().splitlines()[-lines:])
+
+
+__all__ = ["LocalBuilder", "Toolchain", "find_juce", "install_bundle"]
