@@ -193,45 +193,12 @@ class JuceArchive:
         os.replace(scratch, self.marker)
 
 
-@dataclass(frozen=True)
-class ArchiveInfo:
-    folder: Path
-    complete: bool
-    size: int
-    record: dict[str, Any]
-
-
-def _size(path: Path) -> int:
-    total = 0
-    for entry in path.rglob("*"):
-        with contextlib.suppress(OSError):
-            if entry.is_file() and not entry.is_symlink():
-                total += entry.stat().st_size
-    return total
-
-
-def list_archives(root: Path) -> list[ArchiveInfo]:
-    """Every archive folder under `root`, complete or not."""
-    found = []
-    if not root.is_dir():
-        return found
-    for folder in sorted(path for path in root.iterdir() if path.is_dir()):
-        try:
-            record = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            record = {}
-        found.append(ArchiveInfo(folder, bool(record), _size(folder), record))
-    return found
-
-
 __all__ = [
     "ARCHIVE_FOLDER",
-    "ArchiveInfo",
     "ArchiveKey",
     "ArchiveMismatch",
     "JuceArchive",
     "archive_key",
     "compiler_identity",
-    "list_archives",
     "render_archive_project",
 ]

@@ -36,7 +36,8 @@ class ClearReport:
     freed: int = 0
 
 
-def _size(path: Path) -> int:
+def disk_usage(path: Path) -> int:
+    """Bytes a file or folder holds (files only, symlinks not followed; what vanishes meanwhile counts 0)."""
     if path.is_file():
         return path.stat().st_size
     total = 0
@@ -79,7 +80,7 @@ def cache_entries(root: Path | None = None) -> list[CacheEntry]:
                 key = record["key"]
                 detail = f"JUCE {key['juce_version']}, {key['cxx_identity']}, {key['configuration']}"
             detail = detail or "incomplete"
-        entries.append(CacheEntry(area or "-", path, _size(path), detail))
+        entries.append(CacheEntry(area or "-", path, disk_usage(path), detail))
     return entries
 
 
@@ -93,7 +94,7 @@ def clear_cache(root: Path | None = None) -> ClearReport:
             report.busy.append(path)
             continue
         try:
-            size = _size(path)
+            size = disk_usage(path)
             if path.is_dir() and not path.is_symlink():
                 _remove_tree(path, keep=lock_path)
             else:
@@ -133,4 +134,4 @@ def human_size(size: int) -> str:
     return f"{value:.1f} GiB"  # pragma: no cover
 
 
-__all__ = ["CacheEntry", "ClearReport", "cache_entries", "clear_cache", "human_size"]
+__all__ = ["CacheEntry", "ClearReport", "cache_entries", "clear_cache", "disk_usage", "human_size"]

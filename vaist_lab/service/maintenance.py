@@ -4,7 +4,7 @@ what nothing needs any more (see `Lab.recover` and `Lab.cleanup`)."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from vaist_lab.build.cache import disk_usage
 from vaist_lab.build.locks import FileLock
 from vaist_lab.service.builds import host_platform, orphan_reason
 from vaist_lab.service.settings import GENERATION_WINDOWS
@@ -138,7 +139,7 @@ def _old_build_folders(roots: Sequence[Path], cutoff: datetime, building: Sequen
                 continue
             if _last_touched(folder) < cutoff.timestamp():
                 found.append(folder)
-                size += sum(path.stat().st_size for path in _files(folder))
+                size += disk_usage(folder)
     return found, size
 
 
@@ -159,10 +160,6 @@ def _last_touched(folder: Path) -> float:
     with suppress(OSError):
         times.extend(child.lstat().st_mtime for child in folder.iterdir())
     return max(times)
-
-
-def _files(folder: Path) -> Iterator[Path]:
-    return (path for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
 
 
 __all__ = ["cleanup", "fail_build", "recover_builds"]
