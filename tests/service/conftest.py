@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from scripted_builder import ScriptedBuilder
 
+from vaist_lab.config import cache_dir
 from vaist_lab.service import CurrentUser, Lab, LabSettings
 from vaist_lab.store.testing import (  # noqa: F401 - fixtures: every test on both databases
     backend,
@@ -41,6 +42,13 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+@pytest.fixture(scope="session")
+def user_cache() -> Path:
+    """The user's build cache, where the JUCE module archive is (read before any test moves VAIST_CACHE_DIR:
+    session fixtures are set up first)."""
+    return cache_dir()
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ENVIRONMENT:
@@ -56,7 +64,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings() -> LabSettings:
-    return LabSettings(heartbeat_interval=0.05, generations_per_hour=5, generations_per_day=8, build_workers=4)
+    return LabSettings(
+        heartbeat_interval=0.05, generations_per_hour=5, generations_per_day=8, build_workers=4, verify_builds=False
+    )
 
 
 @pytest.fixture

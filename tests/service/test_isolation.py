@@ -45,6 +45,10 @@ CALLS: dict[str, tuple[ProjectStatus, Callable]] = {
     "wait_for_build": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.wait_for_build(user, project, 5)),
     "get_logs": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.get_logs(user, project)),
     "download_link": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.download_link(user, project)),
+    "project": (ProjectStatus.PLANNING, lambda lab, user, project: lab.project(user, project)),
+    "rebuild": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.rebuild(user, project).wait(10)),
+    "follow_logs": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.follow_logs(user, project, wait=1)),
+    "build_report": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.build_report(user, project)),
 }
 
 

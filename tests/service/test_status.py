@@ -22,6 +22,7 @@ ACTIONS: dict[str, Callable] = {
     "approve the plan": lambda lab, user, project: lab.approve(user, project),
     "start a build": lambda lab, user, project: lab.start_build(user, project).wait(10),
     "retry the build": lambda lab, user, project: lab.retry_build(user, project).wait(10),
+    "rebuild": lambda lab, user, project: lab.rebuild(user, project).wait(10),
     "cancel the build": lambda lab, user, project: lab.cancel_build(user, project),
 }
 
@@ -38,6 +39,7 @@ ALLOWED = {
     "approve the plan": {PLANNING: APPROVED},
     "start a build": {APPROVED: SUCCESS},  # through BUILDING
     "retry the build": {FAILED: SUCCESS},
+    "rebuild": {SUCCESS: SUCCESS},
     "cancel the build": {BUILDING: FAILED},
 }
 
@@ -74,6 +76,9 @@ def test_refusals_say_what_to_do_instead(lab: Lab, alice: CurrentUser) -> None:
     planning = project_in(lab, alice, PLANNING)
     with pytest.raises(InvalidTransition, match=r"PLANNING \(approve its plan first\)"):
         lab.start_build(alice, planning)
+    built = project_in(lab, alice, SUCCESS)
+    with pytest.raises(InvalidTransition, match=r"SUCCESS \(it is built: rebuild it, or record a new plan turn"):
+        lab.approve(alice, built)
     building = project_in(lab, alice, BUILDING)
     with pytest.raises(InvalidTransition, match="a build is running: wait for it to finish or cancel it"):
         lab.record_turn(alice, building, "change it", "ok", PLAN)

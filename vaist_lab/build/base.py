@@ -40,6 +40,11 @@ class Builder(ABC):
         """Problems that would stop any build before it starts (empty when ready). Default: none."""
         return []
 
+    def snapshot_editor(self, project: GeneratedProject, destination: Path) -> Path:
+        """Draw the plugin's editor (after a successful `build` of `project`) into the PNG `destination`; its
+        path. BuildError when this builder cannot (the default: a builder that cannot draw)."""
+        raise BuildError(f"the {self.name} builder cannot draw a plugin's window")
+
 
 def run_build(
     builder: Builder, project: GeneratedProject, output_dir: Path, cancel: threading.Event | None = None

@@ -24,6 +24,7 @@ class Source(StrEnum):
     COMPILER = "compiler"
     LINKER = "linker"
     SYSTEM = "system"  # the builder itself: tools, disk, processes, copying the artifact
+    VERIFY = "verify"  # checking the built plugin against its plan, drawing its window
 
 
 @dataclass(frozen=True)

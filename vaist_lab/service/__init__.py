@@ -1,10 +1,12 @@
 """The use cases of vAIst lab (projects, plan turns, approval, builds, downloads, limits, cleanup), each
-for an explicit current user; see `Lab`. The storage underneath is vaist_lab.store."""
+for an explicit current user; see `Lab`, and `UserLab` for one user's as the workbench speaks to them
+(vaist_lab.service.api). The storage underneath is vaist_lab.store."""
 
 from vaist_lab.service.builds import (
     BuildExecutor,
     BuildJob,
     BuildRunner,
+    DetachedBuildExecutor,
     QueuedBuildExecutor,
     ThreadBuildExecutor,
     host_platform,
@@ -22,6 +24,7 @@ from vaist_lab.service.errors import (
 from vaist_lab.service.lab import LOCAL_USER_EMAIL, Lab
 from vaist_lab.service.settings import LabSettings, parse_age
 from vaist_lab.service.status import TRANSITIONS, check_transition
+from vaist_lab.service.user_lab import UserLab
 from vaist_lab.service.views import (
     ApiKeyInfo,
     ArtifactView,
@@ -50,6 +53,7 @@ __all__ = [
     "BuilderUnavailable",
     "CleanupReport",
     "CurrentUser",
+    "DetachedBuildExecutor",
     "InvalidInput",
     "InvalidTransition",
     "Lab",
@@ -69,6 +73,7 @@ __all__ = [
     "TemplateView",
     "ThreadBuildExecutor",
     "TooLarge",
+    "UserLab",
     "check_transition",
     "host_platform",
     "parse_age",

@@ -1,21 +1,29 @@
 """Running a build for a project: the runner that turns a Builder's events into database rows and an
-artifact, the executor that gives it a thread, and the test for builds whose runner is gone.
+artifact (with the plugin's verification and the picture of its window, see inspection.py), the executors
+that give it a thread or a process of its own, and the test for builds whose runner is gone.
 
-The pieces are apart so that later ones plug in without touching the others: a bounded build queue is
-another `BuildExecutor` (N worker threads, refusing past a length), a GitHub Actions builder is another
-`Builder`; the runner only needs the builder's events. A runner writes only while the project is still
-BUILDING *this* build (`build_id`), so a runner that was given up on (see `orphan_reason`) cannot
-overwrite a later build, and it stops when the project's `cancel_requested` is set by any process.
+The pieces are apart so that later ones plug in without touching the others: the bounded build queue and
+the detached processes are `BuildExecutor`s, a GitHub Actions builder is another `Builder`; the runner only
+needs the builder's events. A runner writes only while the project is still BUILDING *this* build
+(`build_id`), so a runner that was given up on (see `orphan_reason`) cannot overwrite a later build, and it
+stops when the project's `cancel_requested` is set by any process.
+
+Log lines of one build are written by its runner alone, one transaction after the other, so their ids
+grow in the order they become visible: a follower that asks for the lines after the last id it saw gets
+each line once. `log_written` wakes the followers in this process as soon as lines are committed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import platform
 import queue
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import uuid
 from abc import ABC, abstractmethod
@@ -32,8 +40,17 @@ from vaist_lab.build.base import Builder, BuildError
 from vaist_lab.build.events import BuildEvent, BuildFinished, Level, LogEvent, ProgressEvent, Source
 from vaist_lab.build.locks import FileLock
 from vaist_lab.build.queue import BuildQueue
-from vaist_lab.codegen import CodegenError, generate_project
-from vaist_lab.plan import PlanError, parse_plan
+from vaist_lab.codegen import CodegenError, GeneratedProject, generate_project
+from vaist_lab.config import cache_dir
+from vaist_lab.plan import Plan, PlanError, parse_plan
+from vaist_lab.service.inspection import (
+    Inspection,
+    InspectionCancelled,
+    Verifier,
+    inspect_build,
+    not_verified,
+    workbench_verifier,
+)
 from vaist_lab.service.settings import LabSettings
 from vaist_lab.store.artifacts import ArtifactStorage, artifact_key
 from vaist_lab.store.database import Database
@@ -45,10 +62,47 @@ logger = logging.getLogger(__name__)
 
 _BATCH = 500  # log lines written per transaction at most
 _END = object()  # the event stream is over
+WORKER_MODULE = "vaist_lab.service.build_worker"
 
 # builds whose runner lives in this process (for every Lab in it): build id -> its cancel event
 _running: dict[uuid.UUID, threading.Event] = {}
 _running_lock = threading.Lock()
+
+
+class LogSignal:
+    """Tells the log followers of this process that build log lines were committed: `generation` before
+    looking, then `wait(generation, timeout)` returns at once if lines were written meanwhile."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._generation = 0
+
+    def generation(self) -> int:
+        with self._condition:
+            return self._generation
+
+    def notify(self) -> None:
+        with self._condition:
+            self._generation += 1
+            self._condition.notify_all()
+
+    def wait(self, generation: int, timeout: float) -> bool:
+        """True when lines were written since `generation`; False when `timeout` seconds passed first."""
+        with self._condition:
+            return self._condition.wait_for(lambda: self._generation != generation, timeout)
+
+
+log_written = LogSignal()
+
+
+def default_work_root() -> Path:
+    """Where build runs make their workspaces, by default."""
+    return cache_dir() / "project-builds"
+
+
+def artifact_keys(info: dict[str, Any]) -> list[str]:
+    """The storage keys an artifact's info refers to: the plugin's, and its window's picture's if drawn."""
+    return [info["key"], *([info["editor_png"]] if info.get("editor_png") else [])]
 
 
 def this_worker() -> str:
@@ -115,6 +169,27 @@ class BuildJob:
     plugin_code: str
     taken_codes: frozenset[str]  # other projects' plugin codes, so that generation keeps this one
     platform: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project_id": str(self.project_id),
+            "build_id": str(self.build_id),
+            "plan_json": self.plan_json,
+            "plugin_code": self.plugin_code,
+            "taken_codes": sorted(self.taken_codes),
+            "platform": self.platform,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BuildJob:
+        return cls(
+            uuid.UUID(data["project_id"]),
+            uuid.UUID(data["build_id"]),
+            data["plan_json"],
+            data["plugin_code"],
+            frozenset(data["taken_codes"]),
+            data["platform"],
+        )
 
 
 class BuildExecutor(ABC):
@@ -208,6 +283,76 @@ class QueuedBuildExecutor(BuildExecutor):
         self._stop.set()
 
 
+class DetachedBuildExecutor(BuildExecutor):
+    """Each build in a process of its own (`python -m vaist_lab.service.build_worker`, in a session of its
+    own), so that it outlives the process that started it: a Voila page's kernel, shut down when its page
+    closes. The worker opens the same database and data folder (named explicitly, with the settings), records
+    its own process as the build's worker (so that recovery sees when it is gone), runs at most
+    `settings.build_workers` builds at once on this machine, and stops when the build's cancel_requested is
+    set, from any process (or on SIGTERM).
+
+    The `run` given to `submit` is not used: the worker makes its own builder, a LocalBuilder (or the factory
+    that VAIST_BUILD_WORKER_BUILDER names, for tests). `shutdown` does not wait for the builds: they go on.
+    What a worker prints goes to <work root>/workers/<build id>.log, removed when it ends well."""
+
+    def __init__(
+        self,
+        database_url: str,
+        data: Path,
+        settings: LabSettings,
+        work_root: Path | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        self.database_url = database_url
+        self.data = Path(data)
+        self.settings = settings
+        self.work_root = work_root or default_work_root()
+        self.python = python
+
+    def submit(self, job: BuildJob, run: Callable[[], None]) -> Future[None]:
+        task = {
+            "database_url": self.database_url,
+            "data": str(self.data),
+            "work_root": str(self.work_root),
+            "settings": self.settings.to_json(),
+            "job": job.to_json(),
+        }
+        log_path = self.work_root / "workers" / f"{job.build_id}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [self.python, "-m", WORKER_MODULE],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a kernel's shutdown signals its process group, not this one
+            )
+        assert process.stdin is not None
+        with process.stdin:
+            process.stdin.write(json.dumps(task).encode())
+        future: Future[None] = Future()
+        future.set_running_or_notify_cancel()
+        threading.Thread(
+            target=self._watch, args=(job, process, log_path, future), name=f"vaist-build-{job.project_id}", daemon=True
+        ).start()
+        return future
+
+    @staticmethod
+    def _watch(job: BuildJob, process: subprocess.Popen[bytes], log_path: Path, future: Future[None]) -> None:
+        """Reap the worker; until then this process counts as the build's runner for recovery (until the
+        worker has recorded itself)."""
+        returncode = process.wait()
+        unregister_running(job.build_id)
+        if returncode == 0:
+            log_path.unlink(missing_ok=True)
+        else:
+            logger.warning("the worker of build %s ended with %s: see %s", job.build_id, returncode, log_path)
+        future.set_result(None)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Nothing to stop: the builds go on in their own processes."""
+
+
 def _calls_only() -> Builder:
     raise BuildError("the service's build queue runs whole build runs (submit_call), not bare builders")
 
@@ -229,12 +374,14 @@ class BuildRunner:
         settings: LabSettings,
         clock: Callable[[], datetime],
         work_root: Path,
+        verifier: Verifier = workbench_verifier,
     ) -> None:
         self.database = database
         self.storage = storage
         self.settings = settings
         self.clock = clock
         self.work_root = work_root
+        self.verifier = verifier
 
     def run(self, job: BuildJob, builder: Builder, cancel: threading.Event) -> None:
         workspace = self.work_root / str(job.project_id)
@@ -250,12 +397,35 @@ class BuildRunner:
         finally:
             shutil.rmtree(workspace, ignore_errors=True)
             lock.release()
+        self._end(job, outcome)
+
+    def give_up(self, job: BuildJob, reason: str) -> None:
+        """End a build that never ran (cancelled while it waited): FAILED with `reason`."""
+        self._end(job, _Outcome(ProjectStatus.FAILED, reason))
+
+    def _end(self, job: BuildJob, outcome: _Outcome) -> None:
+        """Record how the build ended (if it is still this job's) and forget it as running here."""
         try:
             self._finish(job, outcome)
         except StoreError:  # recovery will fail the project once its heartbeat is stale
             logger.exception("cannot record the end of build %s of project %s", job.build_id, job.project_id)
         finally:
             unregister_running(job.build_id)
+
+    def take_over(self, job: BuildJob) -> bool:
+        """Record this process as the build's runner (what a detached worker does first); False when the
+        build is no longer this job's (given up on, or ended meanwhile)."""
+        with self.database.session() as session:
+            taken = session.execute(
+                update(Project)
+                .where(
+                    Project.id == job.project_id,
+                    Project.build_id == job.build_id,
+                    Project.status == ProjectStatus.BUILDING,
+                )
+                .values(build_worker=this_worker(), build_heartbeat_at=self.clock())
+            )
+            return taken.rowcount > 0
 
     def record(self, job: BuildJob, events: Sequence[BuildEvent]) -> bool:
         """Store log lines and the latest progress of `events` with a heartbeat, in one transaction. True
@@ -272,7 +442,7 @@ class BuildRunner:
             )
             if updated.rowcount == 0:
                 return True
-            add_build_logs(
+            written = add_build_logs(
                 session,
                 job.project_id,
                 job.build_id,
@@ -281,7 +451,10 @@ class BuildRunner:
                 now,
                 self.settings.max_log_message_chars,
             )
-            return bool(session.scalar(select(Project.cancel_requested).where(*ours)))
+            stop = bool(session.scalar(select(Project.cancel_requested).where(*ours)))
+        if written:
+            log_written.notify()
+        return stop
 
     def _log(self, job: BuildJob, level: Level, message: str) -> bool:
         return self.record(job, [LogEvent(level, Source.SYSTEM, message)])
@@ -305,10 +478,37 @@ class BuildRunner:
         if not finished.success or finished.artifact is None:
             return _Outcome(ProjectStatus.FAILED, finished.message or "the build failed")
         try:
-            stored = self._store(job, finished.artifact, workspace)
+            inspection = self._inspect(job, plan, project, builder, finished.artifact, workspace, cancel)
+        except InspectionCancelled:
+            return _Outcome(ProjectStatus.FAILED, "cancelled")
+        try:
+            stored = self._store(job, finished.artifact, workspace, inspection)
         except (OSError, StoreError) as error:
             return _Outcome(ProjectStatus.FAILED, f"cannot store the built plugin: {error}")
         return _Outcome(ProjectStatus.SUCCESS, finished.message or "built", stored)
+
+    def _inspect(
+        self,
+        job: BuildJob,
+        plan: Plan,
+        project: GeneratedProject,
+        builder: Builder,
+        bundle: Path,
+        workspace: Path,
+        cancel: threading.Event,
+    ) -> Inspection:
+        """Verify the plugin and draw its window (see inspection.py), when it was built for this machine."""
+        if not self.settings.verify_builds:
+            return not_verified("verification is switched off (VAIST_VERIFY_BUILDS=0)")
+        if job.platform != host_platform():
+            return not_verified(f"built for {job.platform}, and this machine is {host_platform()}")
+
+        def say(level: Level, message: str) -> bool:
+            if self.record(job, [LogEvent(level, Source.VERIFY, message)]):
+                cancel.set()
+            return cancel.is_set()
+
+        return inspect_build(plan, bundle, project, builder, workspace / "inspection", say, self.verifier)
 
     def _pump(
         self, job: BuildJob, builder_name: str, events: Iterator[BuildEvent], cancel: threading.Event
@@ -363,8 +563,9 @@ class BuildRunner:
             return BuildFinished(False, None, 0.0, message="the builder ended without a result")
         return finished
 
-    def _store(self, job: BuildJob, artifact: Path, workspace: Path) -> dict[str, Any]:
-        """Put the artifact (a .vst3 bundle is a folder: zipped) into the storage under its key."""
+    def _store(self, job: BuildJob, artifact: Path, workspace: Path, inspection: Inspection) -> dict[str, Any]:
+        """Put the artifact (a .vst3 bundle is a folder: zipped) and its window's picture into the storage;
+        the artifact's info."""
         if artifact.is_dir():
             archive = shutil.make_archive(
                 str(workspace / "archive" / artifact.name), "zip", root_dir=artifact.parent, base_dir=artifact.name
@@ -374,17 +575,24 @@ class BuildRunner:
             source = artifact
         key = artifact_key(job.project_id, job.platform, source.name)
         stored = self.storage.put(key, source)
-        return {
+        info = {
             "key": stored.key,
             "filename": source.name,
             "size": stored.size,
             "sha256": stored.sha256,
             "built_at": self.clock().isoformat(),
+            "verification": inspection.verification,
         }
+        if inspection.editor_png is not None:
+            picture = artifact_key(job.project_id, job.platform, f"{Path(artifact.name).stem}-window.png")
+            info["editor_png"] = self.storage.put(picture, inspection.editor_png).key
+        if inspection.editor_error is not None:
+            info["editor_error"] = inspection.editor_error
+        return info
 
     def _finish(self, job: BuildJob, outcome: _Outcome) -> None:
         now = self.clock()
-        replaced: str | None = None
+        replaced: list[str] = []
         with self.database.session() as session:
             project = session.scalars(
                 select(Project)
@@ -405,8 +613,9 @@ class BuildRunner:
             project.cancel_requested = False
             project.updated_at = now
             if outcome.artifact is not None:
-                previous = project.artifacts.get(job.platform, {}).get("key")
-                replaced = previous if previous != outcome.artifact["key"] else None
+                previous = project.artifacts.get(job.platform)
+                kept = artifact_keys(outcome.artifact)
+                replaced = [key for key in artifact_keys(previous) if key not in kept] if previous else []
                 project.artifacts = {**project.artifacts, job.platform: outcome.artifact}
             session.add(
                 BuildLog(
@@ -419,16 +628,23 @@ class BuildRunner:
                     created_at=now,
                 )
             )
-        if replaced:
-            self.storage.delete(replaced)
+        log_written.notify()
+        for key in replaced:
+            self.storage.delete(key)
 
 
 __all__ = [
     "BuildExecutor",
     "BuildJob",
     "BuildRunner",
+    "DetachedBuildExecutor",
+    "LogSignal",
+    "QueuedBuildExecutor",
     "ThreadBuildExecutor",
+    "artifact_keys",
+    "default_work_root",
     "host_platform",
+    "log_written",
     "orphan_reason",
     "this_worker",
 ]

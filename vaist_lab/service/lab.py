@@ -10,8 +10,10 @@ transaction is BEGIN IMMEDIATE), so that several processes recording turns and b
 lose nothing.
 
 Typical flow: `reserve_generation` (rate limit) before asking the AI, `record_turn` with its answer,
-`edit_parameters` as the user turns knobs, `approve`, `start_build` (runs in a background thread;
-`get_logs` follows it, `cancel_build` stops it), `download_link` for the result.
+`edit_parameters` as the user turns knobs, `approve`, `start_build` (runs in a background thread, or a
+process of its own with the DetachedBuildExecutor; `follow_logs` follows it, `cancel_build` stops it;
+`retry_build` after a failure, `rebuild` after a success), `build_report` for the plugin's verification
+and window, `download_link` for the result.
 """
 
 from __future__ import annotations
@@ -39,12 +41,16 @@ from vaist_lab.config import cache_dir, data_dir
 from vaist_lab.plan import Plan, parse_plan
 from vaist_lab.plan.io import load_template, template_names
 from vaist_lab.planner import Planner, PlanResult, Turn, resolve_backend
+from vaist_lab.service.api import BuildReport
 from vaist_lab.service.builds import (
     BuildExecutor,
     BuildJob,
     BuildRunner,
     QueuedBuildExecutor,
+    artifact_keys,
+    default_work_root,
     host_platform,
+    log_written,
     orphan_reason,
     register_running,
     running_cancel_event,
@@ -60,9 +66,10 @@ from vaist_lab.service.errors import (
     RateLimited,
     TooLarge,
 )
+from vaist_lab.service.inspection import build_report
 from vaist_lab.service.maintenance import cleanup, fail_build, recover_builds
 from vaist_lab.service.settings import LabSettings
-from vaist_lab.service.status import APPROVED, BUILDING, DRAFT, FAILED, PLANNING, check_transition
+from vaist_lab.service.status import APPROVED, BUILDING, DRAFT, FAILED, PLANNING, SUCCESS, check_transition
 from vaist_lab.service.views import (
     ApiKeyInfo,
     ArtifactView,
@@ -103,6 +110,7 @@ MAX_API_KEY_CHARS = 512
 EDITABLE_PARAMETER_FIELDS = ("min", "max", "default", "displayName")
 PlanInput = Plan | Mapping[str, Any] | str | bytes
 _SEED_LOCK = 0x7661_6973_745F_7470  # "vaist_tp": serialises template seeding on PostgreSQL
+MAX_FOLLOW_WAIT = 60.0  # seconds a log follower may wait for new lines in one call
 
 
 class Lab:
@@ -126,7 +134,7 @@ class Lab:
         self.settings = settings or LabSettings()
         self.builder_factory = builder_factory or _local_builder
         self.clock = clock
-        self.work_root = work_root or cache_dir() / "project-builds"
+        self.work_root = work_root or default_work_root()
         # folders that cleanup may empty of old build folders: ours, and the local builder's
         self.build_roots = list(build_roots) if build_roots is not None else [self.work_root, cache_dir() / "builds"]
         self.runner = BuildRunner(database, storage, self.settings, clock, self.work_root)
@@ -437,7 +445,7 @@ class Lab:
             project = self._owned(session, user, project_id, lock=True)
             project.deleted_at = now
             project.updated_at = now
-            keys = [info["key"] for info in project.artifacts.values()]
+            keys = [key for info in project.artifacts.values() for key in artifact_keys(info)]
             project.artifacts = {}
             if project.status is BUILDING:
                 project.cancel_requested = True
@@ -658,6 +666,11 @@ class Lab:
         """Build a FAILED project's approved plan again."""
         return self._start(user, project_id, "retry the build", FAILED)
 
+    def rebuild(self, user: CurrentUser, project_id: uuid.UUID | str) -> BuildHandle:
+        """Build a SUCCESS project's approved plan again (SUCCESS -> BUILDING); its plugin stays downloadable
+        until the new one replaces it."""
+        return self._start(user, project_id, "rebuild", SUCCESS)
+
     def _start(
         self, user: CurrentUser, project_id: uuid.UUID | str, action: str, expected: ProjectStatus
     ) -> BuildHandle:
@@ -717,7 +730,7 @@ class Lab:
 
     @staticmethod
     def _check_status(project: Project, action: str, expected: ProjectStatus) -> None:
-        if project.status is not expected:  # only APPROVED starts and only FAILED retries
+        if project.status is not expected:  # APPROVED starts, FAILED retries, SUCCESS rebuilds
             check_transition(project.status, BUILDING, action)
             raise InvalidTransition(f"cannot {action}: the project is {project.status.value}")
         if project.approved_plan is None:
@@ -748,12 +761,12 @@ class Lab:
         """The project once its build has ended (or when `timeout` runs out: then possibly still BUILDING).
         Follows a build started by another process too."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        handle = self._builds.get(self._project(user, project_id).id)
+        handle = self._builds.get(self.project(user, project_id).id)
         if handle is not None:
             with suppress(TimeoutError):
                 handle.wait(timeout)
         while True:
-            view = self._project(user, project_id)
+            view = self.project(user, project_id)
             if view.status is not BUILDING or (deadline is not None and time.monotonic() >= deadline):
                 return view
             time.sleep(poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic())))
@@ -771,16 +784,68 @@ class Lab:
         running build."""
         with self.database.session() as session:
             project = self._owned(session, user, project_id)
-            build = build_id or project.build_id
-            if build is None:
-                return []
-            rows = session.scalars(
-                select(BuildLog)
-                .where(BuildLog.project_id == project.id, BuildLog.build_id == build, BuildLog.id > after_id)
-                .order_by(BuildLog.id)
-                .limit(limit)
-            )
-            return [_log_line(row) for row in rows]
+            return self._log_lines(session, project, build_id or project.build_id, after_id, limit)
+
+    @staticmethod
+    def _log_lines(
+        session: Session, project: Project, build_id: uuid.UUID | None, after_id: int, limit: int
+    ) -> list[LogLine]:
+        if build_id is None:
+            return []
+        rows = session.scalars(
+            select(BuildLog)
+            .where(BuildLog.project_id == project.id, BuildLog.build_id == build_id, BuildLog.id > after_id)
+            .order_by(BuildLog.id)
+            .limit(limit)
+        )
+        return [_log_line(row) for row in rows]
+
+    def follow_logs(
+        self,
+        user: CurrentUser,
+        project_id: uuid.UUID | str,
+        after_id: int = 0,
+        *,
+        wait: float = 0.0,
+        limit: int = 1000,
+    ) -> list[LogLine]:
+        """The latest build's log lines after `after_id` (the last id seen), oldest first; when there are none
+        yet and the build is running, a long poll: waits up to `wait` seconds (at most MAX_FOLLOW_WAIT) for
+        lines to be written. Lines written in this process wake it at once; another process's (a detached
+        build worker's) are looked for every `settings.log_poll_interval` seconds. Returns at once, empty,
+        when no build is running: no line will come."""
+        deadline = time.monotonic() + min(max(wait, 0.0), MAX_FOLLOW_WAIT)
+        while True:
+            seen = log_written.generation()
+            with self.database.session() as session:
+                project = self._owned(session, user, project_id)
+                running = project.status is BUILDING  # read first: once it is over, its last line is there
+                lines = self._log_lines(session, project, project.build_id, after_id, limit)
+            remaining = deadline - time.monotonic()
+            if lines or not running or remaining <= 0:
+                return lines
+            log_written.wait(seen, min(remaining, self.settings.log_poll_interval))
+
+    def build_report(
+        self, user: CurrentUser, project_id: uuid.UUID | str, platform: str | None = None
+    ) -> BuildReport | None:
+        """How the latest plugin built for `platform` (as in download_link) fared in verification, with the
+        picture of its window; None before the project's first successful build."""
+        with self.database.session() as session:
+            project = self._owned(session, user, project_id)
+            artifacts = dict(project.artifacts)
+        if not artifacts:
+            return None
+        platform, info = _artifact(project.name, artifacts, platform)
+        picture = None
+        if info.get("editor_png"):
+            try:  # through a signed link, as a download goes
+                key = info["editor_png"]
+                link = self.storage.download_link(key, Path(key).name, self.clock() + self.settings.link_lifetime)
+                picture = self.verify_download(link.url).read_bytes()
+            except (OSError, StoreError):
+                logger.warning("the picture %s of project %s is gone", info["editor_png"], project.id)
+        return build_report(platform, info, picture)
 
     def download_link(
         self,
@@ -793,13 +858,7 @@ class Lab:
         with self.database.session() as session:
             project = self._owned(session, user, project_id)
             artifacts = dict(project.artifacts)
-        if not artifacts:
-            raise NotFound(f"project {project.name!r} has no built plugin yet")
-        if platform is None:
-            platform = next(iter(artifacts)) if len(artifacts) == 1 else host_platform()
-        info = artifacts.get(platform)
-        if info is None:
-            raise NotFound(f"no build for {platform} (built: {', '.join(sorted(artifacts))})")
+        _, info = _artifact(project.name, artifacts, platform)
         expires_at = self.clock() + (expires_in or self.settings.link_lifetime)
         return self.storage.download_link(info["key"], info["filename"], expires_at)
 
@@ -869,7 +928,8 @@ class Lab:
             raise ProjectNotFound(project_id)
         return project
 
-    def _project(self, user: CurrentUser, project_id: uuid.UUID | str) -> ProjectView:
+    def project(self, user: CurrentUser, project_id: uuid.UUID | str) -> ProjectView:
+        """One of the user's projects (without its conversation: see open_project)."""
         with self.database.session() as session:
             return _project_view(self._owned(session, user, project_id))
 
@@ -894,6 +954,19 @@ def _local_builder() -> Builder:
     from vaist_lab.build.local import LocalBuilder
 
     return LocalBuilder()
+
+
+def _artifact(name: str, artifacts: Mapping[str, dict[str, Any]], platform: str | None) -> tuple[str, dict[str, Any]]:
+    """The platform and info of a project's artifact for `platform`: by default the only one, else this
+    machine's. NotFound when there is none."""
+    if not artifacts:
+        raise NotFound(f"project {name!r} has no built plugin yet")
+    if platform is None:
+        platform = next(iter(artifacts)) if len(artifacts) == 1 else host_platform()
+    info = artifacts.get(platform)
+    if info is None:
+        raise NotFound(f"no build for {platform} (built: {', '.join(sorted(artifacts))})")
+    return platform, info
 
 
 def _check_size(what: str, value: str, limit: int) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from vaist_lab.build.cache import disk_usage
 from vaist_lab.build.locks import FileLock
-from vaist_lab.service.builds import host_platform, orphan_reason
+from vaist_lab.service.builds import artifact_keys, host_platform, orphan_reason
 from vaist_lab.service.settings import GENERATION_WINDOWS
 from vaist_lab.service.status import BUILDING, FAILED
 from vaist_lab.service.views import CleanupReport, RecoveredBuild
@@ -83,7 +83,7 @@ def cleanup(
         ):
             known_projects.add(project_id)
             if deleted_at is None:
-                live_keys.update(info["key"] for info in artifacts.values())
+                live_keys.update(key for info in artifacts.values() for key in artifact_keys(info))
         log_lines = _count(session, BuildLog, BuildLog.project_id.in_(deleted)) if deleted else 0
         messages = _count(session, ChatMessage, ChatMessage.project_id.in_(deleted)) if deleted else 0
         expired_generations = Generation.created_at < now - GENERATION_RECORDS_KEPT

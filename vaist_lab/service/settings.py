@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
+from typing import Any
 
 from vaist_lab.service.errors import InvalidInput
 from vaist_lab.store.database import DEFAULT_BUSY_TIMEOUT
@@ -15,6 +16,8 @@ UNLIMITED = ("unlimited", "none", "off")
 GENERATION_WINDOWS = (("hour", timedelta(hours=1)), ("day", timedelta(days=1)))
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _AGE_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class LabSettings:
     heartbeat_interval: float = 5.0  # how often a running (or queued) build says it is alive
     build_workers: int = 1  # builds at once; more wait their turn (a JUCE build wants both cores)
     stale_build_after: timedelta = timedelta(minutes=2)  # silent this long: its builder is gone
+    verify_builds: bool = True  # check each plugin built for this machine against its plan, draw its window
+    log_poll_interval: float = 0.5  # how often a log follower looks for lines written by another process
 
     def generation_limits(self) -> list[tuple[str, timedelta, int | None]]:
         """(window name, window, limit or None) for each rate limit window."""
@@ -40,7 +45,8 @@ class LabSettings:
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> LabSettings:
         """Defaults, overridden by VAIST_GENERATIONS_PER_HOUR, VAIST_GENERATIONS_PER_DAY (a positive number,
-        or 'unlimited'), VAIST_MAX_PROMPT_CHARS, VAIST_MAX_REPLY_CHARS and VAIST_BUSY_TIMEOUT (seconds)."""
+        or 'unlimited'), VAIST_MAX_PROMPT_CHARS, VAIST_MAX_REPLY_CHARS, VAIST_BUILD_WORKERS, VAIST_BUSY_TIMEOUT
+        (seconds) and VAIST_VERIFY_BUILDS (1 or 0)."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         for name in ("generations_per_hour", "generations_per_day"):
@@ -59,7 +65,24 @@ class LabSettings:
                 values["busy_timeout"] = float(env["VAIST_BUSY_TIMEOUT"])
             except ValueError:
                 raise InvalidInput(f"VAIST_BUSY_TIMEOUT must be seconds, not {env['VAIST_BUSY_TIMEOUT']!r}") from None
+        if env.get("VAIST_VERIFY_BUILDS") is not None:
+            text = env["VAIST_VERIFY_BUILDS"].strip().lower()
+            if text not in _TRUE + _FALSE:
+                raise InvalidInput(f"VAIST_VERIFY_BUILDS must be 1 or 0, not {env['VAIST_VERIFY_BUILDS']!r}")
+            values["verify_builds"] = text in _TRUE
         return cls(**values)  # type: ignore[arg-type]
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as JSON (durations in seconds), for a build worker process."""
+        return {
+            name: value.total_seconds() if isinstance(value, timedelta) else value
+            for name, value in asdict(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LabSettings:
+        durations = {item.name for item in fields(cls) if isinstance(item.default, timedelta)}
+        return cls(**{name: timedelta(seconds=value) if name in durations else value for name, value in data.items()})
 
 
 def _limit(variable: str, text: str, allow_unlimited: bool = True) -> int | None:

@@ -3,7 +3,8 @@
     DRAFT -> PLANNING -> APPROVED -> BUILDING -> SUCCESS | FAILED
 
 A new plan (a chat turn or a parameter edit) takes any project that is not building back to PLANNING;
-a failed build can be retried; a running build can only finish (a cancelled build is FAILED).
+a failed build can be retried and a successful one rebuilt (the same approved plan, e.g. with a newer
+builder); a running build can only finish (a cancelled build is FAILED).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
     PLANNING: frozenset({PLANNING, APPROVED}),
     APPROVED: frozenset({PLANNING, BUILDING}),
     BUILDING: frozenset({SUCCESS, FAILED}),
-    SUCCESS: frozenset({PLANNING}),
+    SUCCESS: frozenset({PLANNING, BUILDING}),
     FAILED: frozenset({PLANNING, BUILDING}),
 }
 
@@ -28,7 +29,7 @@ _HINTS = {
     PLANNING: "approve its plan first",
     APPROVED: "start its build",
     BUILDING: "a build is running: wait for it to finish or cancel it",
-    SUCCESS: "it is built: record a new plan turn to change it",
+    SUCCESS: "it is built: rebuild it, or record a new plan turn to change it",
     FAILED: "retry the build, or record a new plan turn",
 }
 

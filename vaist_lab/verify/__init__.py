@@ -1,6 +1,15 @@
 """Verification of a built plugin in a real host against its plan and the NumPy model."""
 
-from vaist_lab.verify.checks import CheckResult, VerifyReport, verify_plugin
+from vaist_lab.verify.checks import FULL, WORKBENCH, CheckResult, VerifyLevel, VerifyReport, verify_plugin
 from vaist_lab.verify.host import HostedPlugin, HostError
 
-__all__ = ["CheckResult", "HostError", "HostedPlugin", "VerifyReport", "verify_plugin"]
+__all__ = [
+    "FULL",
+    "WORKBENCH",
+    "CheckResult",
+    "HostError",
+    "HostedPlugin",
+    "VerifyLevel",
+    "VerifyReport",
+    "verify_plugin",
+]

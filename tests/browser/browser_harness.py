@@ -1,0 +1,231 @@
+"""What the browser tests and benchmarks/bench_ui.py share: `vaist-lab serve` in a subprocess, Chromium driven by
+Playwright, screenshots per step, and helpers for the ipywidgets the workbench is made of. A module of its own
+(not conftest.py) so that the benchmark can import it too."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import psutil
+from playwright.sync_api import Browser, Locator, Page, Playwright, Route
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVE_TIMEOUT = 180.0  # a cold start imports the notebook stack and, preheated, runs the notebook once
+
+
+def chromium_missing() -> str:
+    """Why the browser tests cannot run here, or ''."""
+    if not CHROMIUM.is_file():
+        return f"Chromium not found at {CHROMIUM} (.ci/install installs Debian's chromium)"
+    return ""
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve_arguments(
+    port: int | None = None, notebook: Path | None = None, voila_options: Sequence[str] = ()
+) -> list[str]:
+    """`serve` on a free port (port None), the workbench or `notebook`, voila.json's settings plus `voila_options`."""
+    arguments = ["serve", "--no-browser", "--port", str(port or free_port())]
+    if notebook is not None:
+        arguments += ["--notebook", str(notebook)]
+    return [*arguments, "--", *voila_options] if voila_options else arguments
+
+
+def write_notebook(path: Path, source: str, title: str = "harness") -> Path:
+    """A one-cell notebook, as notebooks/app.ipynb is."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    notebook.metadata.update(kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"})
+    notebook.metadata["title"] = title
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+@dataclass
+class ServedApp:
+    """`vaist-lab serve` running in a subprocess; `url` is the line it printed once the server answered."""
+
+    process: subprocess.Popen[str]
+    url: str
+    log: Path
+
+    @classmethod
+    def start(cls, arguments: Sequence[str], log: Path, env: Mapping[str, str] | None = None) -> ServedApp:
+        """Run `vaist-lab <arguments>` (stderr into `log`) and wait for the URL it prints."""
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as stderr:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "vaist_lab", *arguments],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                env={**os.environ, **(env or {})},
+            )
+        first_line: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: first_line.put(process.stdout.readline()), daemon=True).start()
+        try:
+            url = first_line.get(timeout=SERVE_TIMEOUT).strip()
+        except queue.Empty:
+            url = ""
+        app = cls(process, url, log)
+        if not url.startswith("http"):
+            app.stop()
+            raise RuntimeError(
+                f"vaist-lab {arguments[0]} printed no URL within {SERVE_TIMEOUT:.0f} s:\n{app.log_tail()}"
+            )
+        return app
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def kernels(self) -> list[psutil.Process]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            return psutil.Process(self.process.pid).children(recursive=True)
+        return []
+
+    def settle(self, quiet_cpu_percent: float = 10.0, timeout: float = 120.0) -> None:
+        """Wait until the server and its kernels are idle (a preheated kernel refilling its pool, a kernel left
+        by a closed page shutting down), so that a measurement does not share the CPU with them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            processes = [psutil.Process(self.process.pid), *self.kernels()]
+            with contextlib.suppress(psutil.NoSuchProcess):
+                for process in processes:
+                    process.cpu_percent(None)
+                time.sleep(0.5)
+                if sum(process.cpu_percent(None) for process in processes) < quiet_cpu_percent:
+                    return
+
+    def stop(self, timeout: float = 60.0) -> int:
+        """SIGTERM, as a service manager stops it; the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+        return self.process.returncode
+
+
+@dataclass
+class Screenshots:
+    """`shot("typed prompt")` saves test-artifacts/screenshots/<test>/<nn-typed-prompt>.png."""
+
+    page: Page
+    folder: Path
+    taken: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def for_test(cls, page: Page, test_name: str) -> Screenshots:
+        folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "-", test_name).strip("-")
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return cls(page, folder)
+
+    def __call__(self, step: str) -> Path:
+        path = self.folder / f"{len(self.taken) + 1:02d}-{re.sub(r'[^a-z0-9]+', '-', step.lower()).strip('-')}.png"
+        self.page.screenshot(path=path, full_page=True)
+        self.taken.append(path)
+        return path
+
+
+@dataclass
+class OfflineGuard:
+    """Aborts and records every request that leaves this machine: the app must work offline (no CDN)."""
+
+    page: Page
+    refused: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.route(re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/]|data:|blob:)"), self._refuse)
+
+    def _refuse(self, route: Route) -> None:
+        self.refused.append(route.request.url)
+        route.abort()
+
+
+# -- the workbench's widgets ------------------------------------------------------------------------------
+
+
+def open_tab(page: Page, title: str) -> None:
+    """Click a tab of the workbench (an ipywidgets Tab: Lumino tab bar)."""
+    page.locator(".vaist-tabs .lm-TabBar-tab", has_text=re.compile(rf"^\s*{re.escape(title)}\s*$")).click()
+
+
+def nudge_slider(slider: Locator, key: str = "PageUp") -> None:
+    """Move an ipywidgets slider with the keyboard: its handle takes focus and arrow/page keys."""
+    handle = slider.locator(".noUi-handle, .ui-slider-handle").first
+    handle.focus()
+    handle.press(key)
+
+
+def select_containing(select: Locator, text: str) -> str:
+    """Choose the first option whose label contains `text` (case-insensitive); its label."""
+    labels = select.locator("option").all_inner_texts()
+    label = next((label for label in labels if text.lower() in label.lower()), None)
+    if label is None:
+        raise AssertionError(f"no option containing {text!r} in {labels}")
+    select.select_option(label=label)
+    return label
+
+
+def int_attribute(locator: Locator, name: str) -> int:
+    value = locator.get_attribute(name)
+    return int(value) if value not in (None, "") else -1
+
+
+def wait_for_attribute_above(locator: Locator, name: str, floor: int, timeout: float) -> int:
+    """Poll an integer data attribute until it exceeds `floor`; its value (AssertionError on timeout)."""
+    deadline = time.monotonic() + timeout
+    while (value := int_attribute(locator, name)) <= floor:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} stayed at {value} (not above {floor}) for {timeout} s")
+        time.sleep(0.02)
+    return value
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.1) -> None:
+    """Poll `condition()` until true (AssertionError naming `what` on timeout)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)

@@ -1,0 +1,145 @@
+"""The interface the workbench speaks to: the use cases of one signed-in user, as plain data views.
+
+`LabApi` is the protocol; `UserLab` implements it in process over a `Lab` (single-user mode, notebooks).
+A client of the hub service implements it over HTTP, with the caller identified by the hub token; the
+widgets cannot tell the two apart. Nothing here hands out an ORM object, a storage or a builder.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from vaist_lab.planner.settings import DEFAULT_MODELS, PROVIDERS
+from vaist_lab.service.views import (
+    ApiKeyInfo,
+    CurrentUser,
+    LogLine,
+    ProjectDetail,
+    ProjectView,
+    TemplateView,
+)
+
+ProjectId = uuid.UUID | str
+
+# What the model picker offers: the offline planner, then each provider (the configured model first).
+PROVIDER_TITLES = {"offline": "Offline (no key)", "gemini": "Gemini", "anthropic": "Claude", "openai": "OpenAI"}
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """One negotiation turn as the chat shows it. `ok`: the plan changed to `project.plan_json`; otherwise
+    `error` says why in one line and the plan is untouched."""
+
+    project: ProjectView
+    ok: bool
+    reply: str
+    error: str | None = None
+    diff: dict[str, Any] | None = None  # PlanDiff.to_json(): parametersAdded, blocksChanged, summary...
+    backend: str = "offline"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A model the user may pick: `value` is what `set_preferred_model` takes ("offline", "gemini:NAME")."""
+
+    value: str
+    provider: str
+    title: str
+    has_key: bool  # a key (the user's or the server's) is there for its provider
+
+
+@dataclass(frozen=True)
+class FidelityFigure:
+    sample_rate: int
+    worst_db: float  # error below the signal, dB (more negative is better)
+    limit_db: float  # what PLAN_SPEC asks for this chain
+    passed: bool
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What the build panel shows of a finished build on one platform."""
+
+    platform: str
+    passed: bool | None  # the verification's verdict; None when it could not run here
+    summary: str
+    fidelity: tuple[FidelityFigure, ...] = ()
+    checks: tuple[
+        dict[str, Any], ...
+    ] = ()  # every check: {"check", "case", "passed", "figure_db", "bound_db", "detail"}
+    editor_png: bytes | None = field(default=None, repr=False)  # the plugin's window, when it could be drawn
+    editor_error: str | None = None  # why the window could not be drawn
+
+
+@dataclass(frozen=True)
+class DownloadedFile:
+    filename: str
+    data: bytes = field(repr=False)
+
+
+@runtime_checkable
+class LabApi(Protocol):
+    """The signed-in user's use cases. Errors are vaist_lab.service.errors (each a one-line message)."""
+
+    @property
+    def user(self) -> CurrentUser: ...
+
+    # projects
+    def list_projects(self) -> list[ProjectView]: ...
+    def project(self, project_id: ProjectId) -> ProjectView: ...
+    def open_project(self, project_id: ProjectId) -> ProjectDetail: ...
+    def create_project(self, name: str, *, prompt: str = "", template: str | None = None) -> ProjectView: ...
+    def rename_project(self, project_id: ProjectId, name: str) -> ProjectView: ...
+    def duplicate_project(self, project_id: ProjectId, name: str | None = None) -> ProjectView: ...
+    def delete_project(self, project_id: ProjectId) -> None: ...
+    def list_templates(self) -> list[TemplateView]: ...
+
+    # planning
+    def chat(self, project_id: ProjectId, message: str, *, model: str | None = None) -> TurnView: ...
+    def revert_plan(self, project_id: ProjectId, version: int) -> ProjectView: ...
+    def edit_parameters(self, project_id: ProjectId, changes: Mapping[str, Mapping[str, Any]]) -> ProjectView: ...
+    def approve(self, project_id: ProjectId) -> ProjectView: ...
+
+    # builds
+    def start_build(self, project_id: ProjectId) -> ProjectView: ...
+    def cancel_build(self, project_id: ProjectId) -> ProjectView: ...
+    def follow_logs(
+        self, project_id: ProjectId, after_id: int = 0, *, wait: float = 0.0, limit: int = 1000
+    ) -> list[LogLine]: ...
+    def build_report(self, project_id: ProjectId, platform: str | None = None) -> BuildReport | None: ...
+    def download(self, project_id: ProjectId, platform: str | None = None) -> DownloadedFile: ...
+
+    # settings
+    def models(self) -> list[ModelChoice]: ...
+    def preferred_model(self) -> str | None: ...
+    def set_preferred_model(self, model: str | None) -> None: ...
+    def api_keys(self) -> list[ApiKeyInfo]: ...
+    def set_api_key(self, provider: str, key: str) -> ApiKeyInfo: ...
+    def delete_api_key(self, provider: str) -> bool: ...
+
+
+def model_choices(has_key: Mapping[str, bool], configured: Mapping[str, str] | None = None) -> list[ModelChoice]:
+    """The offline planner and one choice per provider (its configured model), marked by whether a key exists."""
+    configured = configured or DEFAULT_MODELS
+    choices = [ModelChoice("offline", "offline", PROVIDER_TITLES["offline"], True)]
+    for provider in PROVIDERS:
+        model = configured.get(provider) or DEFAULT_MODELS[provider]
+        title = f"{PROVIDER_TITLES[provider]} · {model}"
+        choices.append(ModelChoice(f"{provider}:{model}", provider, title, bool(has_key.get(provider))))
+    return choices
+
+
+__all__ = [
+    "PROVIDER_TITLES",
+    "BuildReport",
+    "DownloadedFile",
+    "FidelityFigure",
+    "LabApi",
+    "ModelChoice",
+    "ProjectId",
+    "TurnView",
+    "model_choices",
+]
