@@ -6,9 +6,9 @@ both made by it. The code cells use the package's public API only, so a notebook
 installed (the build needs the toolchain `.ci/install` sets up).
 
 Cell tags: `nbval-ignore-output` on cells whose output differs from run to run (build times, temporary paths,
-verification figures in the last digit), so that nbval compares every other output; `listen` on the audio
-players, whose outputs are not stored (`without_players`): they would put megabytes of base64 WAV into the
-file, and they play when the notebook runs anyway.
+verification figures in the last digit), so that nbval compares every other output; `live-output` on cells
+whose output only makes sense while the kernel runs, which is not stored (`for_storage`): audio players (they
+would put megabytes of base64 WAV into the file) and widgets.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from vaist_lab.service import ProjectDetail
 
 IGNORE_OUTPUT = "nbval-ignore-output"
-LISTEN = "listen"
+LIVE_OUTPUT = "live-output"
 SAMPLE_RATE = 48000
 CELL_TIMEOUT_S = 1800  # a cold build compiles JUCE's modules first
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -67,20 +67,21 @@ def plan_notebook(
     by default the one the plan's category is heard best on, "pluck" for a prompt) before and after the model,
     and with `build` the VST3 built by the local builder (plugin code from `project_key`, default the plugin
     name) and verified in pedalboard."""
-    from_prompt = isinstance(source, str)
-    chosen = signal or ("pluck" if from_prompt else LISTEN_SIGNALS[source.category])
+    chosen = signal or (LISTEN_SIGNALS[source.category] if isinstance(source, Plan) else "pluck")
     if chosen not in TEST_SIGNALS:
         raise NotebookError(f"unknown test signal {chosen!r} (signals: {', '.join(TEST_SIGNALS)})")
     cells = [
         new_markdown_cell("\n\n".join(filter(None, [f"# {title}", description, OUTLINE]))),
-        new_code_cell(_imports(planner=from_prompt or bool(feedback), embedded=not from_prompt, build=build)),
+        new_code_cell(
+            _imports(planner=isinstance(source, str) or bool(feedback), embedded=isinstance(source, Plan), build=build)
+        ),
     ]
     if chat_markdown:
         cells.append(new_markdown_cell(f"## The conversation\n\n{chat_markdown}"))
     if isinstance(source, str):
         cells += [
-            new_markdown_cell(PROMPT_TEXT.format(prompt=source)),
-            new_code_cell(PROMPT_CODE.format(prompt=source)),
+            new_markdown_cell(PROMPT_TEXT.format(prompt=_quoted(source))),
+            new_code_cell(PROMPT_CODE.format(prompt=_literal(source))),
         ]
     else:
         start = "planner = Planner()\nhistory = []\n" if feedback else ""
@@ -88,8 +89,8 @@ def plan_notebook(
         cells += [new_markdown_cell(PLAN_TEXT), new_code_cell(start + PLAN_CODE.replace("{plan_json}", plan_json))]
     for message in feedback:
         cells += [
-            new_markdown_cell(f"## Negotiate\n\n> {message}"),
-            new_code_cell(FEEDBACK_CODE.format(message=message)),
+            new_markdown_cell(f"## Negotiate\n\n{_quoted(message)}"),
+            new_code_cell(FEEDBACK_CODE.format(message=_literal(message))),
         ]
     cells += [
         new_markdown_cell("## Knobs and blocks"),
@@ -98,27 +99,43 @@ def plan_notebook(
         new_code_cell("plan_figure(plan)"),
         new_markdown_cell(LISTEN_TEXT.format(signal=chosen, title=TEST_SIGNALS[chosen])),
         new_code_cell(RENDER_CODE.format(rate=SAMPLE_RATE, signal=chosen)),
-        new_code_cell(PLAYERS_CODE, metadata={"tags": [IGNORE_OUTPUT, LISTEN]}),
+        new_code_cell(PLAYERS_CODE, metadata={"tags": [IGNORE_OUTPUT, LIVE_OUTPUT]}),
     ]
     if build:
-        key = f", project_key={project_key!r}" if project_key else ""
+        key = f", project_key={_literal(project_key)}" if project_key else ""
         cells += [
             new_markdown_cell(BUILD_TEXT),
             new_code_cell(BUILD_CODE.format(key=key), metadata={"tags": [IGNORE_OUTPUT]}),
             new_markdown_cell(VERIFY_TEXT),
             new_code_cell(VERIFY_CODE, metadata={"tags": [IGNORE_OUTPUT]}),
             new_code_cell("report.passed"),
+            new_markdown_cell(KEEP_TEXT),
         ]
+    for index, cell in enumerate(cells):
+        cell.id = f"cell-{index}"  # not random: a notebook made again is the same file
     notebook = new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
     nbformat.validate(notebook)
     return notebook
 
 
+def _quoted(text: str) -> str:
+    """`text` as a markdown quote."""
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
+
+
+def _literal(text: str) -> str:
+    """`text` as a Python string literal, double-quoted as ruff formats it."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _imports(*, planner: bool, embedded: bool, build: bool) -> str:
     """The first cell: the imports the notebook uses, grouped and sorted as isort (ruff) wants them."""
     standard = ["import json"] if embedded else []
-    ours = ["from vaist_lab.dsp.chain import render", "from vaist_lab.dsp.plots import plan_figure"]
-    ours.append("from vaist_lab.dsp.signals import test_signal")
+    ours = [
+        "from vaist_lab.dsp.chain import render",
+        "from vaist_lab.dsp.plots import plan_figure",
+        "from vaist_lab.dsp.signals import test_signal",
+    ]
     if embedded:
         ours.append("from vaist_lab.plan import parse_plan")
     if planner:
@@ -146,14 +163,14 @@ OUTLINE = (
 PROMPT_TEXT = """\
 ## In words
 
-> {prompt}
+{prompt}
 
 The offline planner (no API key needed) proposes a plan; `model="gemini"`, `"claude"` or `"openai"` asks an AI \
 instead, with your key."""
 
 PROMPT_CODE = """\
 planner = Planner()
-PROMPT = {prompt!r}
+PROMPT = {prompt}
 turn = planner.turn(PROMPT, model="offline")
 assert turn.ok, turn.reply
 print(turn.reply)
@@ -168,7 +185,7 @@ plan = parse_plan(json.loads(PLAN_JSON))
 print(f"{plan.plugin_name} ({plan.category.value}): {plan.explanation}")'''  # filled with str.replace
 
 FEEDBACK_CODE = """\
-FEEDBACK = {message!r}
+FEEDBACK = {message}
 turn = planner.turn(FEEDBACK, current=plan, history=history, model="offline")
 assert turn.ok, turn.reply
 print(turn.reply)
@@ -225,6 +242,11 @@ VERIFY_TEXT = """\
 The plugin in a real host (pedalboard) against the plan and the model: its parameters, fidelity at three sample \
 rates and four block sizes, fuzzing, and state save/restore."""
 
+KEEP_TEXT = """\
+The plugin lives in a temporary folder that goes with the kernel. To keep it, copy it into your VST3 folder:
+`vaist_lab.build.install_bundle(finished.artifact, Path.home() / ".vst3")` (on Linux; macOS: \
+`~/Library/Audio/Plug-Ins/VST3`)."""
+
 VERIFY_CODE = """\
 report = verify_plugin(plan, finished.artifact)
 print(report.table())"""
@@ -258,8 +280,7 @@ def chat_markdown(detail: ProjectDetail) -> str:
     for message in detail.messages:
         who = "You" if message.role == "user" else "vaist-lab"
         version = f" (plan v{message.plan_version})" if message.plan_version else ""
-        quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in message.content.splitlines())
-        paragraphs.append(f"**{who}**{version}:\n\n{quoted}")
+        paragraphs.append(f"**{who}**{version}:\n\n{_quoted(message.content)}")
     return "\n\n".join(paragraphs)
 
 
@@ -271,14 +292,17 @@ def execute_notebook(notebook: NotebookNode, cwd: Path, timeout: int = CELL_TIME
     the first cell that fails."""
     from nbclient import NotebookClient
 
-    NotebookClient(notebook, timeout=timeout, resources={"metadata": {"path": str(cwd)}}).execute()
+    client = NotebookClient(
+        notebook, timeout=timeout, resources={"metadata": {"path": str(cwd)}}, store_widget_state=False
+    )
+    client.execute()
     return notebook
 
 
-def without_players(notebook: NotebookNode) -> NotebookNode:
-    """A copy without the audio players' outputs (the cells tagged `listen`), to be stored."""
+def for_storage(notebook: NotebookNode) -> NotebookNode:
+    """A copy to store: without the outputs of the cells tagged `live-output`."""
     stored = nbformat.from_dict(notebook)
     for cell in stored.cells:
-        if LISTEN in cell.metadata.get("tags", []):
+        if LIVE_OUTPUT in cell.metadata.get("tags", []):
             cell.outputs = []
     return stored

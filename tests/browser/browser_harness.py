@@ -23,6 +23,8 @@ import nbformat
 import psutil
 from playwright.sync_api import Browser, Locator, Page, Playwright, Route
 
+from vaist_lab.config import cache_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,6 +39,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SERVE_TIMEOUT = 180.0  # a cold start imports the notebook stack and, preheated, runs the notebook once
+PLANNER_TIMEOUT = 60.0  # the offline planner answers in well under a second; a loaded machine is slower
 
 
 def chromium_missing() -> str:
@@ -64,6 +67,18 @@ def serve_arguments(
     if notebook is not None:
         arguments += ["--notebook", str(notebook)]
     return [*arguments, "--", *voila_options] if voila_options else arguments
+
+
+def app_environment(data_dir: Path, **more: str) -> dict[str, str]:
+    """A new user's data folder; the suite's build cache (the JUCE module archive is reused); the offline
+    planner unless the user picks another in the settings; a Gemini endpoint where nothing listens."""
+    return {
+        "VAIST_DATA_DIR": str(data_dir),
+        "VAIST_CACHE_DIR": str(cache_dir()),
+        "VAIST_PLANNER_MODEL": "offline",
+        "VAIST_GEMINI_BASE_URL": "http://127.0.0.1:9",
+        **more,
+    }
 
 
 def write_notebook(path: Path, source: str, title: str = "harness") -> Path:
@@ -145,6 +160,10 @@ class ServedApp:
         return self.process.returncode
 
 
+def screenshot_folder(test_name: str) -> Path:
+    return SCREENSHOTS / re.sub(r"[^\w.-]+", "-", test_name).strip("-")
+
+
 @dataclass
 class Screenshots:
     """`shot("typed prompt")` saves test-artifacts/screenshots/<test>/<nn-typed-prompt>.png."""
@@ -155,7 +174,7 @@ class Screenshots:
 
     @classmethod
     def for_test(cls, page: Page, test_name: str) -> Screenshots:
-        folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "-", test_name).strip("-")
+        folder = screenshot_folder(test_name)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         return cls(page, folder)
@@ -205,6 +224,39 @@ def select_containing(select: Locator, text: str) -> str:
         raise AssertionError(f"no option containing {text!r} in {labels}")
     select.select_option(label=label)
     return label
+
+
+def open_workbench(page: Page, url: str) -> None:
+    """Visit the app and wait for the dashboard (the page streams while the notebook runs: no "load" wait)."""
+    page.goto(url, wait_until="commit")
+    page.locator(".vaist-workbench .vaist-dashboard").wait_for(state="visible", timeout=SERVE_TIMEOUT * 1000)
+
+
+def button(page: Page, selector: str) -> Locator:
+    """The element itself when it is a button, else the button inside it (a widget's class sits on its root)."""
+    return page.locator(f"button{selector}, {selector} button").first
+
+
+def create_project(page: Page, name: str, prompt: str = "", template_label: str | None = None) -> None:
+    """On the dashboard: a new project from words (the planner answers first) or from the template whose option
+    contains `template_label`; returns once the project is open."""
+    page.fill(".vaist-new-prompt textarea", prompt)
+    page.fill(".vaist-new-name input", name)
+    if template_label:
+        select_containing(page.locator(".vaist-new-template select"), template_label)
+    button(page, ".vaist-create").click()
+    page.locator(".vaist-tabs").wait_for(state="visible", timeout=PLANNER_TIMEOUT * 1000)
+
+
+def open_project(page: Page, name: str) -> None:
+    """On the dashboard: open the card of project `name`."""
+    page.locator(".vaist-card", has_text=name).locator("button.vaist-card-open, .vaist-card-open button").first.click()
+    page.locator(".vaist-tabs").wait_for(state="visible")
+
+
+def back_to_dashboard(page: Page) -> None:
+    button(page, ".vaist-back").click()
+    page.locator(".vaist-dashboard").wait_for(state="visible")
 
 
 def int_attribute(locator: Locator, name: str) -> int:

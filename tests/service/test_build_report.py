@@ -10,6 +10,7 @@ import math
 import struct
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,8 +23,8 @@ from vaist_lab.dsp.chain import Chain
 from vaist_lab.plan import Plan, load_plan
 from vaist_lab.service import CurrentUser, Lab, LabSettings, NotFound
 from vaist_lab.service.inspection import Progress
-from vaist_lab.store import ProjectStatus
-from vaist_lab.verify import CheckResult, VerifyReport
+from vaist_lab.store import Project, ProjectStatus
+from vaist_lab.verify import CheckResult, HostedPlugin, HostError, VerifyReport
 
 VERIFYING = LabSettings(heartbeat_interval=0.05, build_workers=4, verify_builds=True)
 
@@ -66,6 +67,7 @@ def sample_report(plan: Plan, bundle: Path, progress: Progress) -> VerifyReport:
     )
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the host runs (in a process of its own), not the database
 def test_an_unloadable_plugin_is_built_and_recorded_as_failing_verification(verifying_lab: Lab, carol) -> None:
     project = build(verifying_lab, carol, ScriptedBuilder(picture=PICTURE))  # its "plugin" is not one
     view = verifying_lab.project(carol, project)
@@ -152,6 +154,12 @@ def test_unverified_builds_say_why(lab: Lab, alice: CurrentUser) -> None:
     assert report.summary == "not verified: verification is switched off (VAIST_VERIFY_BUILDS=0)"
     with pytest.raises(NotFound, match="no build for macos-arm64"):
         lab.build_report(alice, project, "macos-arm64")
+    with lab.database.session() as session:  # as stored before builds were verified
+        row = session.get(Project, project)
+        row.artifacts = {
+            platform: {k: v for k, v in info.items() if k != "verification"} for platform, info in row.artifacts.items()
+        }
+    assert lab.build_report(alice, project).summary == "not verified: built before builds were verified"
 
 
 def test_the_picture_is_replaced_kept_and_removed_with_its_plugin(verifying_lab: Lab, carol) -> None:
@@ -182,7 +190,7 @@ def local_builds_missing() -> str:
 @pytest.mark.skipif(local_builds_missing() != "", reason=f"no real builds here: {local_builds_missing()}")
 @pytest.mark.parametrize("backend", ["sqlite"])  # one real build is enough: the database is not what is tested
 def test_a_real_build_records_its_verification_and_its_window(
-    make_lab, shared_build_root: Path, user_cache: Path
+    make_lab, shared_build_root: Path, user_cache: Path, tmp_path: Path
 ) -> None:
     lab = make_lab(LabSettings(heartbeat_interval=1.0, verify_builds=True))
     # the shared JUCE module archive and a kept build folder: the plugin's own sources are all that compile
@@ -190,7 +198,15 @@ def test_a_real_build_records_its_verification_and_its_window(
     user = lab.ensure_user("dana@example.com")
     project = lab.create_project(user, "Room", template="classic-room").id
     lab.approve(user, project)
-    lab.start_build(user, project).wait(900)
+    broken = tmp_path / "Broken.vst3"
+    (broken / "Contents" / "x86_64-linux").mkdir(parents=True)
+    (broken / "Contents" / "x86_64-linux" / "Broken.so").write_bytes(b"\x7fELF")
+    with ThreadPoolExecutor(1) as elsewhere:
+        # A live thread of this process tried a plugin first, as a notebook may: JUCE took it for its message
+        # thread and refuses plugins on every other thread of the process. The build verifies all the same.
+        with pytest.raises(HostError, match="the host could not load it"):
+            elsewhere.submit(HostedPlugin, broken).result()
+        lab.start_build(user, project).wait(900)
     view = lab.project(user, project)
     assert view.status is ProjectStatus.SUCCESS, view.last_error
     report = lab.build_report(user, project)

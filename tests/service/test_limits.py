@@ -1,7 +1,9 @@
-"""Per-user generation rate limits (per hour and per day, configurable), refused with the time to wait."""
+"""Per-user generation rate limits (per hour and per day, configurable), refused with the time to wait; the
+other settings from the environment, and as JSON for a build worker."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -61,6 +63,19 @@ def test_limits_come_from_the_environment() -> None:
         LabSettings.from_environment({"VAIST_GENERATIONS_PER_DAY": "-3"})
     with pytest.raises(InvalidInput, match="VAIST_MAX_REPLY_CHARS must be a positive whole number, not 'lots'"):
         LabSettings.from_environment({"VAIST_MAX_REPLY_CHARS": "lots"})
+
+
+def test_build_verification_comes_from_the_environment() -> None:
+    assert LabSettings().verify_builds
+    assert not LabSettings.from_environment({"VAIST_VERIFY_BUILDS": "0"}).verify_builds
+    assert LabSettings.from_environment({"VAIST_VERIFY_BUILDS": " Yes "}).verify_builds
+    with pytest.raises(InvalidInput, match="VAIST_VERIFY_BUILDS must be 1 or 0, not 'maybe'"):
+        LabSettings.from_environment({"VAIST_VERIFY_BUILDS": "maybe"})
+
+
+def test_settings_travel_to_a_build_worker_as_json() -> None:
+    settings = LabSettings(generations_per_day=None, stale_build_after=timedelta(seconds=90), verify_builds=False)
+    assert LabSettings.from_json(json.loads(json.dumps(settings.to_json()))) == settings
 
 
 def test_unlimited_means_unlimited(lab: Lab, alice: CurrentUser) -> None:

@@ -17,7 +17,9 @@ from scripted_builder import BINARY
 from vaist_lab.planner import Planner, PlannerConfigError, PlannerSettings
 from vaist_lab.planner.settings import DEFAULT_MODELS
 from vaist_lab.service import (
+    LOCAL_USER_EMAIL,
     CurrentUser,
+    DetachedBuildExecutor,
     InvalidTransition,
     Lab,
     LabSettings,
@@ -133,3 +135,14 @@ def test_models_know_which_providers_have_a_key(
         assert [info.provider for info in alices.api_keys()] == ["claude"]
         assert alices.delete_api_key("claude") and alices.api_keys() == []
         assert not {choice.value: choice.has_key for choice in alices.models()}[claude]
+
+
+def test_local_is_the_single_user_app_with_builds_that_outlive_it(tmp_path: Path) -> None:
+    with UserLab.local() as local:  # the data folder is the test's (VAIST_DATA_DIR)
+        assert local.user.email == LOCAL_USER_EMAIL
+        executor = local.lab.executor
+        assert isinstance(executor, DetachedBuildExecutor)
+        database = tmp_path / "data" / "vaist-lab.db"
+        assert local.lab.database.sqlite_path == database and executor.database_url == f"sqlite:///{database}"
+        assert executor.data == tmp_path / "data" and executor.work_root == local.lab.work_root
+        assert local.create_project("Echo").id in {view.id for view in local.list_projects()}

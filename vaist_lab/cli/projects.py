@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -180,6 +181,37 @@ def project_download(reference: str, output_dir: Path, platform: str | None) -> 
         target = output_dir / link.filename
         shutil.copyfile(source, target)
         click.echo(str(target))
+
+
+@project.command(
+    "export-notebook",
+    help="Write a Jupyter notebook of the project that runs top to bottom wherever vaist-lab is installed: its "
+    "approved plan (else its current plan), its chat, responses, before/after audio, then the plugin built and "
+    "verified. The notebook's path is printed.",
+)
+@project_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The notebook file [the project's name.ipynb].",
+)
+@click.option("--build/--no-build", default=True, show_default=True, help="Include the build and verification.")
+def project_export_notebook(reference: str, output: Path | None, build: bool) -> None:
+    import nbformat
+
+    from vaist_lab.notebook import project_notebook
+
+    with local_lab() as (lab, user):
+        detail = lab.open_project(user, lab.find_project(user, reference).id)
+        notebook = project_notebook(detail, build=build)
+    target = output or Path((re.sub(r"[^\w.-]+", "-", detail.project.name).strip("-.") or "project") + ".ipynb")
+    try:
+        nbformat.write(notebook, target)
+    except OSError as error:
+        raise click.ClickException(f"{target}: cannot write ({error.strerror})") from None
+    click.echo(str(target))
 
 
 @main.group(help="Your AI providers' API keys, stored encrypted; only a masked hint is ever shown.")

@@ -79,16 +79,13 @@ def run(task: dict) -> None:
         if slot is None:
             runner.give_up(job, "cancelled")
             return
-        try:
-            builder = builder_factory()()
-        except Exception as error:  # a wrong VAIST_BUILD_WORKER_BUILDER must not leave the project BUILDING
-            runner.give_up(job, f"cannot make the builder: {type(error).__name__}: {error}")
-            slot.release()
-            return
-        try:
+        with slot:
+            try:
+                builder = builder_factory()()
+            except Exception as error:  # a wrong VAIST_BUILD_WORKER_BUILDER must not leave the project BUILDING
+                runner.give_up(job, f"cannot make the builder: {type(error).__name__}: {error}")
+                return
             runner.run(job, builder, cancel)
-        finally:
-            slot.release()
     finally:
         database.dispose()
 

@@ -29,6 +29,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -327,14 +328,14 @@ class DetachedBuildExecutor(BuildExecutor):
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a kernel's shutdown signals its process group, not this one
             )
-        assert process.stdin is not None
-        with process.stdin:
-            process.stdin.write(json.dumps(task).encode())
         future: Future[None] = Future()
         future.set_running_or_notify_cancel()
         threading.Thread(
             target=self._watch, args=(job, process, log_path, future), name=f"vaist-build-{job.project_id}", daemon=True
         ).start()
+        assert process.stdin is not None
+        with process.stdin:  # a worker that cannot read its task ends at once: the start fails (Lab._start)
+            process.stdin.write(json.dumps(task).encode())
         return future
 
     @staticmethod
@@ -508,7 +509,29 @@ class BuildRunner:
                 cancel.set()
             return cancel.is_set()
 
-        return inspect_build(plan, bundle, project, builder, workspace / "inspection", say, self.verifier)
+        with self._heartbeat(job, cancel):  # drawing the window compiles a program: minutes on a busy machine
+            return inspect_build(plan, bundle, project, builder, workspace / "inspection", say, self.verifier)
+
+    @contextmanager
+    def _heartbeat(self, job: BuildJob, cancel: threading.Event) -> Iterator[None]:
+        """Keep the build's heartbeat (and look for a cancel) while a step says nothing for a long time."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.settings.heartbeat_interval):
+                try:
+                    if self.record(job, ()):
+                        cancel.set()
+                except StoreError:  # the next beat tries again; recovery decides if it stays silent
+                    logger.warning("cannot refresh the heartbeat of build %s", job.build_id)
+
+        beating = threading.Thread(target=beat, name=f"vaist-build-heartbeat-{job.project_id}", daemon=True)
+        beating.start()
+        try:
+            yield
+        finally:
+            done.set()
+            beating.join()
 
     def _pump(
         self, job: BuildJob, builder_name: str, events: Iterator[BuildEvent], cancel: threading.Event

@@ -1,6 +1,8 @@
 """What a build records about its plugin besides the plugin: the plugin checked against its plan in a real
 host (vaist_lab.verify at the quick WORKBENCH level) and a picture of its window (the builder's
-`snapshot_editor`), both made in the build's own process right after a successful build for this machine.
+`snapshot_editor`), both made on the build's machine right after a successful build for it. The host runs
+in a child process (vaist_lab.verify.process): JUCE lets only one thread of a process ever load plugins,
+and builds run on many; a plugin that crashes the host then takes only the child with it.
 
 A plugin that fails verification, or that the host cannot even load, is still a successful build (SUCCESS,
 downloadable): the verification is recorded as failed (`passed` False) with a summary saying why, and the
@@ -56,9 +58,10 @@ class Inspection:
 
 
 def workbench_verifier(plan: Plan, bundle: Path, progress: Progress) -> VerifyReport:
-    from vaist_lab.verify import WORKBENCH, verify_plugin
+    from vaist_lab.verify import WORKBENCH
+    from vaist_lab.verify.process import verify_in_subprocess
 
-    return verify_plugin(plan, bundle, level=WORKBENCH, progress=progress)
+    return verify_in_subprocess(plan, bundle, level=WORKBENCH, progress=progress)
 
 
 def not_verified(reason: str) -> Inspection:
@@ -100,11 +103,16 @@ def inspect_build(
     try:
         picture = builder.snapshot_editor(project, scratch / "editor.png")
     except BuildError as error:
-        if say(Level.WARNING, f"no picture of the plugin's window: {error}"):
-            raise InspectionCancelled from None
-        return Inspection(verification, editor_error=str(error))
-    step("drew the plugin's window")
-    return Inspection(verification, picture)
+        reason = str(error)
+    except Exception as error:  # a fault in drawing must not lose the built plugin either
+        logger.exception("drawing the window of %s crashed", bundle)
+        reason = f"{type(error).__name__}: {error}"
+    else:
+        step("drew the plugin's window")
+        return Inspection(verification, picture)
+    if say(Level.WARNING, f"no picture of the plugin's window: {reason}"):
+        raise InspectionCancelled
+    return Inspection(verification, editor_error=reason)
 
 
 def verification_json(report: VerifyReport) -> dict[str, Any]:
@@ -144,7 +152,7 @@ def verification_json(report: VerifyReport) -> dict[str, Any]:
 
 def build_report(platform: str, info: Mapping[str, Any], editor_png: bytes | None) -> BuildReport:
     """The api's BuildReport of an artifact's stored info (and its window's picture, read by the caller)."""
-    verification = info.get("verification") or {"passed": None, "summary": "not verified: built before verification"}
+    verification = info.get("verification") or not_verified("built before builds were verified").verification
     return BuildReport(
         platform=platform,
         passed=verification["passed"],

@@ -190,7 +190,8 @@ class Lab:
         return lab
 
     def close(self, cancel_builds: bool = True) -> None:
-        """Stop (or with cancel_builds=False, await) the builds this Lab started, then let the database go."""
+        """Stop (or with cancel_builds=False, await) the builds this Lab started, then let the database go.
+        Builds in processes of their own (DetachedBuildExecutor) go on."""
         if cancel_builds:
             for handle in list(self._builds.values()):
                 event = running_cancel_event(handle.build_id)

@@ -71,7 +71,7 @@ class ChatPanel(widgets.VBox):
     def __init__(self, on_send: SendMessage, on_revert: Revert) -> None:
         self._on_send = on_send
         self._on_revert = on_revert
-        self.turns = widgets.VBox(layout=widgets.Layout(max_height="520px", overflow_y="auto", padding="4px"))
+        self.turns = widgets.VBox(layout=widgets.Layout(max_height="520px", overflow="auto", padding="4px"))
         self.turns.add_class("vaist-chat-turns")
         self.input = widgets.Textarea(
             placeholder="Say what to change: darker repeats, a longer tail, less fizz, slower wobble…",

@@ -52,9 +52,16 @@ class Download(anywidget.AnyWidget):
         view = memoryview(data)
         count = max(1, math.ceil(len(data) / CHUNK_BYTES))
         for index in range(count):
-            header = {"type": "file", "id": transfer, "name": filename, "mime": mime, "size": len(data),
-                      "index": index, "count": count}
-            self.send(header, [view[index * CHUNK_BYTES:(index + 1) * CHUNK_BYTES]])
+            header = {
+                "type": "file",
+                "id": transfer,
+                "name": filename,
+                "mime": mime,
+                "size": len(data),
+                "index": index,
+                "count": count,
+            }
+            self.send(header, [view[index * CHUNK_BYTES : (index + 1) * CHUNK_BYTES]])
 
     def _handle_message(self, _widget: Download, content: dict[str, Any], _buffers: list[memoryview]) -> None:
         kind = content.get("type")

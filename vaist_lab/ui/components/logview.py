@@ -25,7 +25,8 @@ def _is_located_build_error(line: Mapping[str, Any]) -> bool:
 class LogView(anywidget.AnyWidget):
     """`append(lines)` sends only the new lines; a view rendered later asks for (and gets) the whole snapshot.
     Each line is a dict with the keys of LINE_FIELDS: `level` one of LEVELS, `source` cmake, compiler, linker,
-    system, verify or github, `time` seconds since the epoch or a string. A missing `id` gets a running one."""
+    system, verify or github, `time` seconds since the epoch or an ISO 8601 string (shown as local time).
+    A missing `id` gets a running one. Meant for one producer: a build's follower thread, say."""
 
     _esm = STATIC_DIR / "logview.js"
     _css = STYLESHEET
@@ -60,7 +61,7 @@ class LogView(anywidget.AnyWidget):
                 or (not _is_located_build_error(self.first_error) and _is_located_build_error(line))
             ):
                 self.first_error = line
-        self._publish("lines", lines=batch[-self.max_lines:])
+        self._publish("lines", lines=batch[-self.max_lines :])
 
     def clear(self) -> None:
         self._lines.clear()

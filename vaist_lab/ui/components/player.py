@@ -89,8 +89,12 @@ class AudioPlayer(anywidget.AnyWidget):
             "sample_rate": int(sample_rate),
             "frames": frames,
             "clips": [
-                {"name": name, "label": labels.get(name, name), "gain": float(gains.get(name, 1.0)),
-                 "channels": audio.shape[0]}
+                {
+                    "name": name,
+                    "label": labels.get(name, name),
+                    "gain": float(gains.get(name, 1.0)),
+                    "channels": audio.shape[0],
+                }
                 for name, audio in arrays.items()
             ],
         }
@@ -116,7 +120,8 @@ class AudioPlayer(anywidget.AnyWidget):
     def _receive_chunk(self, content: dict[str, Any], buffers: list[memoryview]) -> None:
         transfer, size, count, index = content["id"], int(content["size"]), int(content["count"]), int(content["index"])
         if size > self.upload_limit_bytes:
-            self.message = f"{content['name']} is {human_size(size)}; files up to {human_size(self.upload_limit_bytes)}"
+            limit = human_size(self.upload_limit_bytes)
+            self.message = f"{content['name']} is {human_size(size)}; files up to {limit} can be used."
             return
         upload = self._uploads.setdefault(transfer, _Upload(content["name"], size, [None] * count))
         if len(upload.chunks) != count or not 0 <= index < count or len(buffers) != 1:
@@ -131,7 +136,6 @@ class AudioPlayer(anywidget.AnyWidget):
         if len(data) != upload.size:
             self.message = f"{upload.name}: received {human_size(len(data))} of {human_size(upload.size)}; try again"
             return
-        self.send({"type": "upload-done", "id": transfer})
         for callback in self._upload_callbacks:
             try:
                 callback(upload.name, data)

@@ -39,8 +39,13 @@ class Axis:
             raise ValueError(f"axis {self.label!r}: a log axis needs positive bounds, not {self.min}..{self.max}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "scale": self.scale, "min": _bound(self.min), "max": _bound(self.max),
-                "unit": self.unit}
+        return {
+            "label": self.label,
+            "scale": self.scale,
+            "min": _bound(self.min),
+            "max": _bound(self.max),
+            "unit": self.unit,
+        }
 
 
 @dataclass(frozen=True)

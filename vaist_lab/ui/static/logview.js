@@ -1,12 +1,11 @@
 // LogView: a streaming build log. Lines arrive in batches from vaist_lab/ui/components/logview.py, are
-// deduplicated by id, kept up to `max_lines`, and drawn once per animation frame with one DocumentFragment.
+// deduplicated by id, kept up to `max_lines`, and drawn once per animation frame with one DocumentFragment,
+// into chunks of rows that the browser skips while they are out of view.
 
 const LEVELS = ["debug", "info", "warning", "error"];
 const LEVEL_CHOICES = [["debug", "Everything"], ["info", "Info and up"], ["warning", "Warnings and errors"], ["error", "Errors only"]];
-const SOURCE_COLOURS = {
-  cmake: "#8b5cf6", compiler: "#3b82f6", linker: "#06b6d4", system: "#78818c", verify: "#10b981", github: "#f97316",
-};
 const BOTTOM_SLACK_PX = 8; // this close to the end counts as "at the bottom": follow the tail
+const CHUNK_ROWS = 100;
 
 function element(tag, className, testid, text) {
   const node = document.createElement(tag);
@@ -16,34 +15,34 @@ function element(tag, className, testid, text) {
   return node;
 }
 
+const sourceClass = (source) => `vaist-source-${source.replace(/[^a-z0-9_-]/gi, "_")}`;
+
 const two = (number) => String(number).padStart(2, "0");
 
+// the local wall-clock time of seconds since the epoch or an ISO 8601 string; any other string as it is
 function clockTime(time) {
-  if (typeof time === "number") {
-    const moment = new Date(time * 1000);
-    return `${two(moment.getHours())}:${two(moment.getMinutes())}:${two(moment.getSeconds())}`;
-  }
-  if (typeof time === "string") return /T(\d\d:\d\d:\d\d)/.exec(time)?.[1] ?? time;
-  return "";
+  if (time === null || time === undefined || time === "") return "";
+  const moment = new Date(typeof time === "number" ? time * 1000 : time);
+  if (Number.isNaN(moment.getTime())) return String(time);
+  return `${two(moment.getHours())}:${two(moment.getMinutes())}:${two(moment.getSeconds())}`;
 }
 
-function location(line) {
+function placeOf(line) {
   if (!line.file) return "";
   return [line.file, line.line, line.column].filter((part) => part !== null && part !== undefined && part !== "").join(":");
 }
 
 function makeRow(line) {
-  const row = element("div", `vaist-log-line vaist-${line.level}`, "vaist-log-line");
+  const row = element("div", `vaist-log-line vaist-level-${line.level}`, "vaist-log-line");
   row.dataset.id = line.id;
   row.dataset.level = line.level;
   const time = clockTime(line.time);
   if (time) row.append(element("span", "vaist-log-time", null, time));
-  const tag = element("span", "vaist-log-tag", null, line.source);
-  tag.style.setProperty("--vaist-tag", SOURCE_COLOURS[line.source] ?? "#78818c");
-  row.append(tag);
+  // the source's colour comes from a class, not an inline style: rows then share their computed styles
+  row.append(element("span", `vaist-log-tag ${sourceClass(line.source)}`, null, line.source));
   if (line.platform) row.append(element("span", "vaist-log-platform", null, line.platform));
   const text = element("span", "vaist-log-text");
-  const where = location(line);
+  const where = placeOf(line);
   if (where) text.append(element("span", "vaist-log-where", null, `${where}: `));
   text.append(line.message);
   row.append(text);
@@ -55,8 +54,8 @@ function render({ model, el }) {
   root.dataset.lineCount = "0";
   const firstError = element("div", "vaist-log-first-error", "vaist-log-first-error");
   firstError.title = "Show this line in the log";
-  const firstWhere = element("div", "vaist-log-first-error-where");
-  const firstMessage = element("div", "vaist-log-first-error-message");
+  const firstWhere = element("div", "vaist-log-first-error-where", "vaist-log-first-error-where");
+  const firstMessage = element("div", "vaist-log-first-error-message", "vaist-log-first-error-message");
   firstError.append(firstWhere, firstMessage);
   const toolbar = element("div", "vaist-log-toolbar");
   const levelSelect = element("select", "vaist-log-level", "vaist-log-level");
@@ -76,8 +75,6 @@ function render({ model, el }) {
   const newLines = element("button", "vaist-log-new", "vaist-log-new");
   root.append(firstError, toolbar, scroller, newLines);
   el.append(root);
-  scroller.style.height = "320px";
-  scroller.style.resize = "vertical";
 
   let generation = null;
   let total = 0; // lines Python appended in this generation
@@ -89,6 +86,7 @@ function render({ model, el }) {
   let follow = true;
   let unseen = 0;
   const hiddenSources = new Set();
+  const toggles = new Map(); // source -> its toggle button
   let minimumLevel = 0;
   let needle = "";
 
@@ -106,16 +104,16 @@ function render({ model, el }) {
     rows.clear();
     body.replaceChildren();
     sourceToggles.replaceChildren();
+    toggles.clear();
     total = 0;
     unseen = 0;
     follow = true;
   }
 
   function addSourceToggle(source) {
-    if (sourceToggles.querySelector(`[data-source="${CSS.escape(source)}"]`)) return;
-    const toggle = element("button", "vaist-log-source-toggle vaist-on", "vaist-log-source", source);
+    if (toggles.has(source)) return;
+    const toggle = element("button", `vaist-log-source-toggle ${sourceClass(source)}`, "vaist-log-source", source);
     toggle.dataset.source = source;
-    toggle.style.color = SOURCE_COLOURS[source] ?? "";
     toggle.title = `Show or hide ${source} lines`;
     toggle.classList.toggle("vaist-on", !hiddenSources.has(source));
     toggle.addEventListener("click", () => {
@@ -124,6 +122,7 @@ function render({ model, el }) {
       toggle.classList.toggle("vaist-on", !hiddenSources.has(source));
       rebuild();
     });
+    toggles.set(source, toggle);
     sourceToggles.append(toggle);
   }
 
@@ -143,6 +142,44 @@ function render({ model, el }) {
     scroller.scrollTop = scroller.scrollHeight;
   }
 
+  // Rows live in chunks of CHUNK_ROWS; a chunk out of view is skipped by layout and paint (content-visibility),
+  // so appending costs the same with 50 lines as with 5000.
+  function appendRows(fresh) {
+    const last = body.lastElementChild;
+    let next = 0;
+    if (last && last.childElementCount < CHUNK_ROWS) {
+      next = CHUNK_ROWS - last.childElementCount;
+      last.append(...fresh.slice(0, next));
+    }
+    const chunks = document.createDocumentFragment();
+    for (; next < fresh.length; next += CHUNK_ROWS) {
+      const chunk = element("div", "vaist-log-chunk");
+      chunk.append(...fresh.slice(next, next + CHUNK_ROWS));
+      chunks.append(chunk);
+    }
+    body.append(chunks);
+  }
+
+  function removeRow(id) {
+    const row = rows.get(id);
+    if (!row) return;
+    const chunk = row.parentElement;
+    row.remove();
+    if (chunk.childElementCount === 0) chunk.remove();
+    rows.delete(id);
+  }
+
+  function rowsFor(candidates) {
+    const made = [];
+    for (const line of candidates) {
+      if (!passes(line)) continue;
+      const row = makeRow(line);
+      rows.set(line.id, row);
+      made.push(row);
+    }
+    return made;
+  }
+
   function flush() {
     frame = 0;
     const batch = pending;
@@ -153,34 +190,22 @@ function render({ model, el }) {
     if (excess > 0) {
       for (const line of lines.splice(0, excess)) {
         seen.delete(line.id);
-        rows.get(line.id)?.remove();
-        rows.delete(line.id);
+        removeRow(line.id);
       }
     }
-    const fragment = document.createDocumentFragment();
-    for (const line of batch.slice(Math.max(0, excess - held))) {
-      addSourceToggle(line.source);
-      if (!passes(line)) continue;
-      const row = makeRow(line);
-      rows.set(line.id, row);
-      fragment.append(row);
-      if (!follow) unseen++;
-    }
-    body.append(fragment);
+    const kept = batch.slice(Math.max(0, excess - held));
+    for (const line of kept) addSourceToggle(line.source);
+    const fresh = rowsFor(kept);
+    if (!follow) unseen += fresh.length;
+    appendRows(fresh);
     if (follow) toBottom();
     showCounts();
   }
 
   function rebuild() {
     rows.clear();
-    const fragment = document.createDocumentFragment();
-    for (const line of lines) {
-      if (!passes(line)) continue;
-      const row = makeRow(line);
-      rows.set(line.id, row);
-      fragment.append(row);
-    }
-    body.replaceChildren(fragment);
+    body.replaceChildren();
+    appendRows(rowsFor(lines));
     if (follow) toBottom();
     showCounts();
   }
@@ -206,7 +231,7 @@ function render({ model, el }) {
     const line = model.get("first_error");
     firstError.hidden = !line;
     if (!line) return;
-    firstWhere.textContent = location(line) || `${line.source}${line.platform ? ` on ${line.platform}` : ""}`;
+    firstWhere.textContent = placeOf(line) || `${line.source}${line.platform ? ` on ${line.platform}` : ""}`;
     firstMessage.textContent = line.message;
   }
 
@@ -220,7 +245,7 @@ function render({ model, el }) {
       needle = "";
       filterInput.value = "";
       hiddenSources.clear();
-      for (const toggle of sourceToggles.children) toggle.classList.add("vaist-on");
+      for (const toggle of toggles.values()) toggle.classList.add("vaist-on");
       rebuild();
     }
     const row = rows.get(line.id);

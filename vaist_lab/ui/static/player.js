@@ -93,9 +93,9 @@ function render({ model, el }) {
   const waveCanvas = element("canvas");
   const timeLabel = element("span", "vaist-player-time", "vaist-player-time");
   wave.append(waveCanvas, timeLabel);
-  const notice = element("div", "vaist-notice", "vaist-player-message");
-  const noticeText = element("span", "vaist-notice-text");
-  const noticeClose = element("button", "vaist-notice-close", null, "×");
+  const notice = element("div", "vaist-player-notice", "vaist-player-message");
+  const noticeText = element("span", "vaist-player-notice-text");
+  const noticeClose = element("button", "vaist-player-notice-close", "vaist-player-message-close", "×");
   noticeClose.title = "Dismiss";
   notice.append(noticeText, noticeClose);
   root.append(bar, wave, notice);
@@ -106,6 +106,7 @@ function render({ model, el }) {
   let context = null;
   let voices = new Map(); // clip name -> {source, gain} of the sources now playing
   let playing = false;
+  let looping = model.get("loop");
   let startedAt = 0; // context time at which position 0 played (or would have)
   let cue = 0; // where play starts, and where stop returns to
   let frame = 0;
@@ -118,13 +119,13 @@ function render({ model, el }) {
   function position() {
     if (!playing) return cue;
     const elapsed = context.currentTime - startedAt;
-    return model.get("loop") ? elapsed % duration() : Math.min(elapsed, duration());
+    return looping ? elapsed % duration() : Math.min(elapsed, duration());
   }
 
   function startVoices(offset, when) {
     const started = new Map();
     for (const clip of clips) {
-      const source = new AudioBufferSourceNode(context, { buffer: clip.buffer, loop: model.get("loop") });
+      const source = new AudioBufferSourceNode(context, { buffer: clip.buffer, loop: looping });
       const gain = new GainNode(context, { gain: 0 });
       source.connect(gain).connect(context.destination);
       glide(gain.gain, heardGain(clip), when);
@@ -150,16 +151,21 @@ function render({ model, el }) {
   }
 
   let starting = false;
-  async function play() {
+  // the context starts while the button is held down, before the click that plays
+  function wake() {
+    context ??= new AudioContext({ latencyHint: "interactive" });
+  }
+
+  // `pressed`: the time of the click or key press, from which the time to first sound is counted
+  async function play(pressed) {
     if (clips.length === 0 || playing || starting) return;
-    const clicked = performance.now();
     starting = true;
     context ??= new AudioContext({ latencyHint: "interactive" });
     if (context.state !== "running") await context.resume();
     starting = false;
     voices = startVoices(cue, context.currentTime + LOOKAHEAD_S);
     const latency = context.outputLatency || context.baseLatency || 0;
-    root.dataset.firstSoundMs = (performance.now() - clicked + 1000 * (LOOKAHEAD_S + latency)).toFixed(1);
+    root.dataset.firstSoundMs = (performance.now() - pressed + 1000 * (LOOKAHEAD_S + latency)).toFixed(1);
     setPlaying(true);
   }
 
@@ -180,7 +186,7 @@ function render({ model, el }) {
   }
 
   function tick() {
-    if (!model.get("loop") && context.currentTime - startedAt >= duration()) {
+    if (!looping && context.currentTime - startedAt >= duration()) {
       stop();
       return;
     }
@@ -244,7 +250,7 @@ function render({ model, el }) {
     });
     overview = null;
     if (cue >= duration()) cue = 0;
-    if (playing && !model.get("loop") && offset >= duration()) stop();
+    if (playing && !looping && offset >= duration()) stop();
     else if (playing) restartAt(offset + LOOKAHEAD_S);
     showClips();
     root.dataset.clipsVersion = String(version);
@@ -341,7 +347,7 @@ function render({ model, el }) {
   function showStatus() {
     status.replaceChildren();
     const text = statusNote || model.get("status");
-    if (text) status.append(element("span", "vaist-pulse"), text);
+    if (text) status.append(element("span", "vaist-busy-dot"), text);
   }
   function setMessage(text) {
     model.set("message", text);
@@ -359,15 +365,20 @@ function render({ model, el }) {
   model.on("change:selected", applySelection);
   model.on("change:level_match", applySelection);
   model.on("change:loop", () => {
-    const offset = position();
-    loopBox.checked = model.get("loop");
-    for (const { source } of voices.values()) source.loop = model.get("loop");
+    const offset = position(); // on the timeline of the old setting
+    looping = model.get("loop");
+    loopBox.checked = looping;
+    for (const { source } of voices.values()) source.loop = looping;
     if (playing) startedAt = context.currentTime - offset;
   });
   model.on("change:status", showStatus);
   model.on("change:message", showMessage);
 
-  playButton.addEventListener("click", () => (playing ? stop() : play()));
+  playButton.addEventListener("pointerdown", wake);
+  playButton.addEventListener("click", (event) => {
+    if (playing) stop();
+    else play(event.timeStamp);
+  });
   loopBox.addEventListener("change", () => {
     model.set("loop", loopBox.checked);
     model.save_changes();
@@ -385,7 +396,7 @@ function render({ model, el }) {
     if (event.key === " ") {
       event.preventDefault();
       if (playing) stop();
-      else play();
+      else play(event.timeStamp);
     } else if (/^[1-9]$/.test(event.key) && clips[Number(event.key) - 1]) {
       select(clips[Number(event.key) - 1].name);
     }
@@ -393,7 +404,7 @@ function render({ model, el }) {
   const resizes = new ResizeObserver(() => drawWave());
   resizes.observe(wave);
 
-  loopBox.checked = model.get("loop");
+  loopBox.checked = looping;
   setPlaying(false);
   showClips();
   showStatus();

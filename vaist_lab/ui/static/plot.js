@@ -355,7 +355,7 @@ function makeCard() {
 function render({ model, el }) {
   const root = element("div", "vaist-root vaist-plot", "vaist-plot");
   const busy = element("div", "vaist-plot-busy", "vaist-plot-busy");
-  busy.append(element("span", "vaist-pulse"), "updating");
+  busy.append(element("span", "vaist-busy-dot"), "updating");
   const grid = element("div", "vaist-plot-grid", "vaist-plot-grid");
   const empty = element("div", "vaist-plot-empty", "vaist-plot-empty", "Nothing to plot yet.");
   root.append(busy, grid);
@@ -408,13 +408,11 @@ function render({ model, el }) {
     const started = performance.now();
     const panels = model.get("panels");
     revision = model.get("revision");
-    if (panels.length === 0) {
-      cards = [];
-      grid.replaceChildren(empty);
-    } else if (cards.length !== panels.length) {
+    if (cards.length !== panels.length) {
       const previous = cards;
       cards = panels.map((_, index) => previous[index] ?? makeCard());
-      grid.replaceChildren(...cards.map((card) => card.card));
+      if (cards.length) grid.replaceChildren(...cards.map((card) => card.card));
+      else grid.replaceChildren(empty);
       for (const card of previous) if (!cards.includes(card)) resizes.unobserve(card.box);
       for (const card of cards) resizes.observe(card.box);
     }
