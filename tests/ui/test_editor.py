@@ -12,8 +12,12 @@ PLAN = load_template("tape-echo")
 
 def fields(**typed: str) -> dict[str, str]:
     parameter = PLAN.parameter("feedback")
-    return {"min": f"{parameter.min:g}", "max": f"{parameter.max:g}", "default": f"{parameter.default:g}",
-            "displayName": parameter.display_name} | typed
+    return {
+        "min": f"{parameter.min:g}",
+        "max": f"{parameter.max:g}",
+        "default": f"{parameter.default:g}",
+        "displayName": parameter.display_name,
+    } | typed
 
 
 def test_an_unchanged_row_has_no_changes_and_no_problems() -> None:
@@ -37,7 +41,7 @@ def test_a_valid_edit_becomes_changes() -> None:
     ],
 )
 def test_a_broken_rule_is_shown_at_its_field(typed: dict[str, str], field: str, words: str) -> None:
-    changes, problems = check_edit(PLAN, "feedback", fields(**typed))
+    _, problems = check_edit(PLAN, "feedback", fields(**typed))
     assert field in problems, problems
     assert words in problems[field]
 

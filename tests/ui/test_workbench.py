@@ -3,6 +3,7 @@ through, without a browser. The browser tests (tests/browser) click the same thi
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from vaist_lab.build.base import Builder
-from vaist_lab.build.events import BuildFinished, Level, LogEvent, ProgressEvent, Source
+from vaist_lab.build.events import BuildEvent, BuildFinished, Level, LogEvent, ProgressEvent, Source
 from vaist_lab.codegen.project import GeneratedProject
 from vaist_lab.service import Lab, LabSettings
 from vaist_lab.service.status import APPROVED, FAILED
@@ -73,8 +74,12 @@ def test_a_negotiated_change_shows_its_diff_and_is_heard(workbench: Workbench) -
     assert workbench.chat.error.value == ""
     # an earlier version can be heard against this one, and made current again
     assert (1, "version 1") in [(value, label) for label, value in workbench.listen.compare.options]
-    revert = next(child for turn in workbench.chat.turns.children for child in turn.children
-                  if "vaist-revert" in child._dom_classes)
+    revert = next(
+        child
+        for turn in workbench.chat.turns.children
+        for child in turn.children
+        if "vaist-revert" in child._dom_classes
+    )
     revert.click()
     settle(workbench, lambda: workbench.state.project.plan_version == 3)
     assert workbench.state.plan.parameter("tone").default == pytest.approx(before)
@@ -189,13 +194,21 @@ class FailingCompiler(Builder):
 
     name = "failing"
 
-    def build(self, project: GeneratedProject, output_dir: Path, cancel: threading.Event | None = None):  # noqa: ANN201
+    def build(
+        self, project: GeneratedProject, output_dir: Path, cancel: threading.Event | None = None
+    ) -> Iterator[BuildEvent]:
         for index in range(300):
             yield LogEvent(Level.INFO, Source.COMPILER, f"compiling unit {index}")
             if index % 100 == 0:
                 yield ProgressEvent(index // 100 + 1, 4, f"unit {index}")
-        error = LogEvent(Level.ERROR, Source.COMPILER, "'gain' was not declared in this scope",
-                         file="Source/Chain.h", line=42, column=9)
+        error = LogEvent(
+            Level.ERROR,
+            Source.COMPILER,
+            "'gain' was not declared in this scope",
+            file="Source/Chain.h",
+            line=42,
+            column=9,
+        )
         yield error
         yield BuildFinished(False, None, 0.1, errors=(error,), message="the compiler stopped: 1 error")
 
@@ -206,8 +219,13 @@ def test_a_failing_build_streams_its_log_and_says_why(tmp_path: Path, monkeypatc
     monkeypatch.setenv("VAIST_CACHE_DIR", str(tmp_path / "cache"))
 
     def open_bench() -> Workbench:
-        lab = Lab.open(data=tmp_path / "data", work_root=tmp_path / "builds", build_roots=[],
-                       settings=LabSettings(verify_builds=False), builder_factory=FailingCompiler)
+        lab = Lab.open(
+            data=tmp_path / "data",
+            work_root=tmp_path / "builds",
+            build_roots=[],
+            settings=LabSettings(verify_builds=False),
+            builder_factory=FailingCompiler,
+        )
         bench = Workbench(api=UserLab(lab, lab.local_user(), owns_lab=True))
         settle(bench)
         return bench
@@ -234,3 +252,29 @@ def test_a_failing_build_streams_its_log_and_says_why(tmp_path: Path, monkeypatc
     settle(reopened, lambda: len(reopened.build.log_view.lines) == len(ids))
     assert [int(line["id"]) for line in reopened.build.log_view.lines] == ids
     reopened.state.api.close()  # type: ignore[attr-defined]
+
+
+def test_the_plans_json_is_checked_as_typed_with_problems_at_their_rows(workbench: Workbench) -> None:
+    create_from_words(workbench, "a warm tape delay that darkens its repeats")
+    panel = workbench.plan
+    edited = workbench.state.plan.to_json_dict()
+    edited["parameters"][1]["default"] = 150  # above its max of 95
+    panel.editor.value = json.dumps(edited)
+    assert panel.save.disabled
+    assert "vaist-row-invalid' data-index='1'" in panel.tables.value
+    assert "parameters[1].default: 150" in panel.tables.value
+    panel.editor.value = "{not json"
+    assert "not JSON" in panel.problems.value and panel.save.disabled
+    edited["parameters"][1]["default"] = 30
+    edited["dspBlocks"][1]["inputs"]["damping"] = 2500  # a constant instead of the Tone knob: Tone is dead now
+    panel.editor.value = json.dumps(edited)
+    assert panel.save.disabled and "tone" in panel.problems.value + panel.tables.value
+    del edited["dspBlocks"][1]["inputs"]["damping"]
+    edited["parameters"] = [item for item in edited["parameters"] if item["name"] != "tone"]
+    edited["dspBlocks"] = [block for block in edited["dspBlocks"] if block["inputs"].get("frequency") != "tone"]
+    panel.editor.value = json.dumps(edited)
+    assert not panel.save.disabled, panel.problems.value + panel.tables.value
+    panel.save.click()
+    settle(workbench, lambda: workbench.state.project.plan_version == 2)
+    assert [p.name for p in workbench.state.plan.parameters] == ["delayTime", "feedback", "mix"]
+    assert workbench.state.detail.messages[-2].content.startswith("/edit")

@@ -22,6 +22,8 @@ from vaist_lab.service.status import FAILED, SUCCESS
 from vaist_lab.service.views import ApiKeyInfo, CurrentUser, LogLine, ProjectDetail, ProjectView, TemplateView
 from vaist_lab.store.database import database_url
 
+HAND_EDIT = "/edit (the plan's JSON, by hand)"
+
 
 class UserLab:
     """The signed-in `user`'s use cases on `lab`. `owns_lab`: `close` closes the lab too."""
@@ -104,6 +106,10 @@ class UserLab:
 
     def edit_parameters(self, project_id: ProjectId, changes: Mapping[str, Mapping[str, Any]]) -> ProjectView:
         return self.lab.edit_parameters(self._user, project_id, changes)
+
+    def save_plan(self, project_id: ProjectId, plan_json: Mapping[str, Any]) -> ProjectView:
+        """A plan edited by hand (its JSON) as the project's next version, recorded in the chat as a turn."""
+        return self.lab.record_turn(self._user, project_id, HAND_EDIT, "Saved your edit of the plan.", plan_json)
 
     def approve(self, project_id: ProjectId) -> ProjectView:
         return self.lab.approve(self._user, project_id)

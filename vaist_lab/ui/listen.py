@@ -129,15 +129,9 @@ class ListenPanel(widgets.VBox):
         dry, rate = self._source(request.signal)
         clips = {"dry": dry, "wet": render(request.plan, dry, rate, request.values)}
         labels = {"dry": "Dry", "wet": f"{request.plan.plugin_name}"}
-        if request.compare is not None:
+        if request.compare is not None:  # as that version was proposed: its own plan at its own defaults
             number, earlier = request.compare
-            known = {parameter.name for parameter in earlier.parameters}
-            values = {name: value for name, value in request.values.items() if name in known}
-            values = {
-                name: min(max(value, earlier.parameter(name).min), earlier.parameter(name).max)
-                for name, value in values.items()
-            }
-            clips["earlier"] = render(earlier, dry, rate, values)
+            clips["earlier"] = render(earlier, dry, rate)
             labels["earlier"] = f"Version {number}"
         return rate, clips, labels
 

@@ -80,7 +80,7 @@ class Workbench(widgets.VBox):
 
         self.dashboard = Dashboard(state, self.open_project)
         self.chat = ChatPanel(self._chat_turn, self._revert)
-        self.plan = PlanPanel()
+        self.plan = PlanPanel(self._save_plan)
         self.editor = ParameterEditor(state.set_value, self._save_parameter)
         self.responses = ResponseView()
         self.listen = ListenPanel()
@@ -210,6 +210,11 @@ class Workbench(widgets.VBox):
         self.state.run(
             lambda: self.state.api.edit_parameters(view.id, {name: changes}), self.state.update, failed=refused
         )
+
+    def _save_plan(self, plan_json: dict[str, Any]) -> None:
+        view = self.state.project
+        if view is not None:
+            self.state.run(lambda: self.state.api.save_plan(view.id, plan_json), self.state.update)
 
     def _approve(self) -> None:
         view = self.state.project
