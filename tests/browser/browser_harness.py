@@ -234,7 +234,7 @@ def open_workbench(page: Page, url: str) -> None:
 
 def button(page: Page, selector: str) -> Locator:
     """The element itself when it is a button, else the button inside it (a widget's class sits on its root)."""
-    return page.locator(f"button{selector}, {selector} button").first
+    return page.locator(f":is({selector}):is(button), :is({selector}) button").first
 
 
 def create_project(page: Page, name: str, prompt: str = "", template_label: str | None = None) -> None:

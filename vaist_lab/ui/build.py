@@ -148,7 +148,7 @@ class BuildPanel(widgets.VBox):
         done, total = view.build_progress or (0, 0)
         self.progress.max = max(total, 1)
         self.progress.value = min(done, self.progress.max)
-        self.progress.layout.display = "" if status is BUILDING or total else "none"
+        self.progress.layout.display = "" if status is BUILDING else "none"
         self.progress_text.value = (
             f"<span class='vaist-muted'>{done}/{total} units compiled</span>" if status is BUILDING and total else ""
         )

@@ -106,7 +106,7 @@ class ParameterRow(widgets.VBox):
         self.readout = widgets.HTML(layout=widgets.Layout(width="90px"))
         self.readout.add_class("vaist-readout")
         self.toggle = widgets.ToggleButton(
-            False, icon="sliders", tooltip="Range, default and name", layout=widgets.Layout(width="36px")
+            False, icon="sliders", tooltip="Range, default and name", layout=widgets.Layout(width="44px")
         )
         self.toggle.add_class("vaist-param-toggle")
         self.fields = {

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from vaist_lab.dsp.plots import TRACE_NAMES, title_text
+from vaist_lab.dsp.plots import TRACE_NAMES
 from vaist_lab.dsp.responses import Analysis, ControlTraces, FrequencyResponse, ImpulseResponse, analyse
 from vaist_lab.plan import Plan
 from vaist_lab.ui.components import Axis, Panel, ResponsePlot, Series
+from vaist_lab.ui.editor import format_value
 from vaist_lab.ui.markup import escape
 from vaist_lab.ui.work import LatestWins
 
@@ -52,7 +53,14 @@ def _phase(response: FrequencyResponse) -> Panel:
     low, high = float(response.phase_min_deg[shown].min()), float(response.phase_max_deg[shown].max())
     bounds = (None, None) if high - low >= 90.0 else (0.5 * (low + high) - 45.0, 0.5 * (low + high) + 45.0)
     y = Axis("Phase", "linear", *bounds, "deg")
-    series = [Series("phase", response.frequency_hz[shown], response.phase_deg[shown])]
+    frequency = response.frequency_hz[shown]
+    if response.fine_structure:  # it swings between points: its range there, as for the magnitude
+        series = [
+            Series("highest", frequency, response.phase_max_deg[shown]),
+            Series("lowest", frequency, response.phase_min_deg[shown], dash=True),
+        ]
+        return Panel("Phase (unwrapped)", frequency_axis(response.sample_rate), y, series, "range between points")
+    series = [Series("phase", frequency, response.phase_deg[shown])]
     return Panel("Phase (unwrapped)", frequency_axis(response.sample_rate), y, series)
 
 
@@ -158,9 +166,16 @@ class Drawing:
 def draw(plan: Plan, values: Mapping[str, float], sample_rate: float = SAMPLE_RATE) -> Drawing:
     started = time.perf_counter()
     analysis = analyse(plan, values, sample_rate)
-    return Drawing(
-        _panels(analysis), title_text(plan, analysis.values, sample_rate, width=200), time.perf_counter() - started
+    return Drawing(_panels(analysis), title(plan, analysis.values, sample_rate), time.perf_counter() - started)
+
+
+def title(plan: Plan, values: Mapping[str, float], sample_rate: float) -> str:
+    """'TapeEcho (DELAY) at 48 kHz: Time 577 ms · Feedback 45 %': the knobs as their readouts show them."""
+    knobs = " · ".join(
+        f"{parameter.display_name} {format_value(values[parameter.name], parameter.unit)}"
+        for parameter in plan.parameters
     )
+    return f"{plan.plugin_name} ({plan.category}) at {sample_rate / 1000:g} kHz: {knobs}"
 
 
 class ResponseView(widgets.VBox):
