@@ -1,6 +1,6 @@
 """How long the workbench makes a musician wait, measured in Chromium against `vaist-lab serve`:
 
-    python benchmarks/bench_ui.py [--loads 5] [--parts load,slider,sound,log] [--voila-option=--X.y=z ...]
+    python benchmarks/bench_ui.py [--loads 5] [--parts load,slider,sound,stream,log] [--voila-option=--X.y=z ...]
 
 - load: navigation to interactive (the dashboard's create button shown), each time in a new browser context
   (a new visitor: nothing cached), the server idle before each visit. Side by side in one run: a kernel started
@@ -10,8 +10,10 @@
 - slider: per template (8), a project from the template, the Sound tab, a slider moved with the keyboard; from
   the key press to the plot's data-drawn-revision increasing (goal <= 150 ms median).
 - sound: press play; the player's own data-first-sound-ms (goal <= 300 ms) and click -> data-playing true.
-- log: a build streamed into the open Build tab (the local builder, the user's build cache): lines per second
-  shown, and every line shown once (the view's data-line-count against the lines the service stored).
+- stream: the log view's capacity: 5000 lines from a kernel thread, one message each, into an open view; lines
+  per second until its data-line-count shows them all, and every line shown once (distinct rows).
+- log: a real build streamed into the open Build tab (the local builder, the user's build cache): the view's
+  data-line-count against the lines the service stored.
 
 Figures and ratios to the goals; nothing is asserted. Uses a temporary data folder (projects), not the user's.
 """
@@ -19,6 +21,7 @@ Figures and ratios to the goals; nothing is asserted. Uses a temporary data fold
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -34,6 +37,7 @@ from vaist_lab.plan.io import load_template, template_names
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 from browser_harness import (  # shared with the browser tests
+    ROOT,
     ServedApp,
     back_to_dashboard,
     chromium_missing,
@@ -59,6 +63,24 @@ import vaist_lab.dsp.responses
 create = ipywidgets.Button(description="Create")
 create.add_class("vaist-create")
 root = ipywidgets.VBox([ipywidgets.Text(description="Name"), create])
+root.add_class("vaist-workbench")
+root
+"""
+
+STREAM_LINES = 5000
+STREAM = """\
+import threading
+import ipywidgets
+from vaist_lab.ui.components import LogView
+
+view = LogView(max_lines={lines})
+start = ipywidgets.Button(description="Stream")
+start.add_class("vaist-create")
+def stream():
+    for number in range({lines}):
+        view.append([{{"id": number, "level": "info", "source": "compiler", "message": f"line {{number}}"}}])
+start.on_click(lambda _: threading.Thread(target=stream).start())
+root = ipywidgets.VBox([start, view])
 root.add_class("vaist-workbench")
 root
 """
@@ -103,10 +125,16 @@ def timed_until_attribute(page: Page, selector: str, name: str, test: str, act: 
     return page.evaluate("window.__vaistChanged - window.__vaistInput")
 
 
+def refill_delay() -> float:
+    """How long Voila waits before refilling its pool of preheated kernels after a visit took one."""
+    settings = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))
+    return float(settings.get("VoilaKernelManager", {}).get("fill_delay", 1.0))
+
+
 def measure_loads(browser: Browser, app: ServedApp, loads: int) -> list[float]:
     seconds = []
     for _ in range(loads):
-        app.settle()
+        app.settle(at_least=refill_delay() + 1.0)  # a visitor finds the pool full and the machine idle
         context = browser.new_context()
         page = context.new_page()
         start = time.perf_counter()
@@ -182,6 +210,28 @@ def bench_sound(page: Page, plays: int) -> None:
     back_to_dashboard(page)
 
 
+def bench_stream(browser: Browser, env: dict[str, str], work: Path, lines: int) -> None:
+    notebook = write_notebook(work / "stream" / "stream.ipynb", STREAM.format(lines=lines))
+    app = ServedApp.start(serve_arguments(notebook=notebook), work / "stream.log", env)
+    try:
+        page = browser.new_page()
+        page.goto(app.url, wait_until="commit")
+        page.locator(INTERACTIVE).wait_for(state="visible", timeout=120000)
+        start = partial(page.click, ".vaist-create")
+        milliseconds = timed_until_attribute(page, ".vaist-log", "data-line-count", f"Number(value) >= {lines}", start)
+        shown = int(page.get_attribute(".vaist-log", "data-line-count") or 0)
+        rows = page.evaluate(
+            "new Set([...document.querySelectorAll('.vaist-log [data-testid=vaist-log-line]')].map(r => r.dataset.id))"
+            ".size"
+        )
+        page.close()
+    finally:
+        app.stop()
+    verdict = "every line once" if shown == lines == rows else f"{shown} counted, {rows} distinct rows"
+    print(f"log view capacity: {lines} lines, one message each, in {milliseconds / 1000:.1f} s")
+    print(f"  {lines / milliseconds * 1000:.0f} lines/s, {verdict}")
+
+
 def bench_log(page: Page) -> None:
     from vaist_lab.service import Lab
 
@@ -208,7 +258,7 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=5, help="Page loads per setting.")
     parser.add_argument("--moves", type=int, default=7, help="Slider moves per template.")
     parser.add_argument("--plays", type=int, default=5)
-    parser.add_argument("--parts", default="load,slider,sound,log", help="Which measurements, comma-separated.")
+    parser.add_argument("--parts", default="load,slider,sound,stream,log", help="Measurements, comma-separated.")
     parser.add_argument("--voila-option", action="append", default=[], help="A further Voila setting for the loads.")
     arguments = parser.parse_args()
     parts = set(arguments.parts.split(","))
@@ -221,9 +271,11 @@ def main() -> None:
         browser = launch_chromium(playwright)
         if "load" in parts:
             bench_load(browser, env, work, arguments.loads, arguments.voila_option)
+        if parts & {"slider", "sound", "stream", "log"} and not workbench_importable():
+            sys.exit("the slider, sound, stream and log parts need vaist_lab.ui (the workbench)")
+        if "stream" in parts:
+            bench_stream(browser, env, work, STREAM_LINES)
         if parts & {"slider", "sound", "log"}:
-            if not workbench_importable():
-                sys.exit("the slider, sound and log parts need vaist_lab.ui.Workbench")
             app = ServedApp.start(serve_arguments(), work / "serve.log", env)
             try:
                 page = browser.new_context().new_page()

@@ -63,7 +63,7 @@ def test_serve_serves_no_files_beside_the_notebook(notebook: Path, served: Serve
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
 def test_serve_stops_cleanly_with_its_kernels(served: ServedApp, stop_signal: signal.Signals) -> None:
     assert fetch(served.url)[0] == 200  # a visitor's kernel
-    kernels = served.kernels()
+    kernels = served.children()
     assert kernels
     served.process.send_signal(stop_signal)
     assert served.process.wait(60) == 0

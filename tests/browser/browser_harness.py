@@ -59,11 +59,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve_arguments(
-    port: int | None = None, notebook: Path | None = None, voila_options: Sequence[str] = ()
-) -> list[str]:
-    """`serve` on a free port (port None), the workbench or `notebook`, voila.json's settings plus `voila_options`."""
-    arguments = ["serve", "--no-browser", "--port", str(port or free_port())]
+def serve_arguments(notebook: Path | None = None, voila_options: Sequence[str] = ()) -> list[str]:
+    """`serve` on a free port: the workbench or `notebook`, with voila.json's settings and `voila_options`."""
+    arguments = ["serve", "--no-browser", "--port", str(free_port())]
     if notebook is not None:
         arguments += ["--notebook", str(notebook)]
     return [*arguments, "--", *voila_options] if voila_options else arguments
@@ -81,11 +79,10 @@ def app_environment(data_dir: Path, **more: str) -> dict[str, str]:
     }
 
 
-def write_notebook(path: Path, source: str, title: str = "harness") -> Path:
+def write_notebook(path: Path, source: str) -> Path:
     """A one-cell notebook, as notebooks/app.ipynb is."""
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     notebook.metadata.update(kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"})
-    notebook.metadata["title"] = title
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path
@@ -128,17 +125,20 @@ class ServedApp:
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
-    def kernels(self) -> list[psutil.Process]:
+    def children(self) -> list[psutil.Process]:
+        """Its kernels (and what they started)."""
         with contextlib.suppress(psutil.NoSuchProcess):
             return psutil.Process(self.process.pid).children(recursive=True)
         return []
 
-    def settle(self, quiet_cpu_percent: float = 10.0, timeout: float = 120.0) -> None:
-        """Wait until the server and its kernels are idle (a preheated kernel refilling its pool, a kernel left
-        by a closed page shutting down), so that a measurement does not share the CPU with them."""
+    def settle(self, at_least: float = 0.0, quiet_cpu_percent: float = 10.0, timeout: float = 120.0) -> None:
+        """Wait `at_least` seconds (Voila refills its pool of preheated kernels after a delay), then until the
+        server and its kernels are idle (a kernel filling the pool, a closed page's kernel shutting down), so
+        that a measurement does not share the CPU with them."""
+        time.sleep(at_least)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            processes = [psutil.Process(self.process.pid), *self.kernels()]
+            processes = [psutil.Process(self.process.pid), *self.children()]
             with contextlib.suppress(psutil.NoSuchProcess):
                 for process in processes:
                     process.cpu_percent(None)
@@ -232,9 +232,9 @@ def open_workbench(page: Page, url: str) -> None:
     page.locator(".vaist-workbench .vaist-dashboard").wait_for(state="visible", timeout=SERVE_TIMEOUT * 1000)
 
 
-def button(page: Page, selector: str) -> Locator:
+def button(scope: Page | Locator, selector: str) -> Locator:
     """The element itself when it is a button, else the button inside it (a widget's class sits on its root)."""
-    return page.locator(f":is({selector}):is(button), :is({selector}) button").first
+    return scope.locator(f":is({selector}):is(button), :is({selector}) button").first
 
 
 def create_project(page: Page, name: str, prompt: str = "", template_label: str | None = None) -> None:
@@ -250,7 +250,7 @@ def create_project(page: Page, name: str, prompt: str = "", template_label: str 
 
 def open_project(page: Page, name: str) -> None:
     """On the dashboard: open the card of project `name`."""
-    page.locator(".vaist-card", has_text=name).locator("button.vaist-card-open, .vaist-card-open button").first.click()
+    button(page.locator(".vaist-card", has_text=name), ".vaist-card-open").click()
     page.locator(".vaist-tabs").wait_for(state="visible")
 
 
@@ -265,13 +265,9 @@ def int_attribute(locator: Locator, name: str) -> int:
 
 
 def wait_for_attribute_above(locator: Locator, name: str, floor: int, timeout: float) -> int:
-    """Poll an integer data attribute until it exceeds `floor`; its value (AssertionError on timeout)."""
-    deadline = time.monotonic() + timeout
-    while (value := int_attribute(locator, name)) <= floor:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{name} stayed at {value} (not above {floor}) for {timeout} s")
-        time.sleep(0.02)
-    return value
+    """Poll an integer data attribute until it exceeds `floor`; its value."""
+    wait_for(lambda: int_attribute(locator, name) > floor, timeout, f"{name} above {floor}", interval=0.02)
+    return int_attribute(locator, name)
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.1) -> None:

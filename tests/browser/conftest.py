@@ -49,7 +49,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A new visitor (nothing cached, downloads allowed) that cannot reach beyond this machine."""
     context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
     page = context.new_page()
     guard = OfflineGuard(page)
     errors: list[str] = []

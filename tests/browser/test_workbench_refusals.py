@@ -27,7 +27,7 @@ from playwright.sync_api import Locator, Page, expect
 
 MISSING_COMPILER = "/nonexistent/c++"
 UPLOAD_LIMIT_BYTES = 50_000_000
-names = (f"Refused {number}" for number in itertools.count(1))
+project_names = (f"Refused {number}" for number in itertools.count(1))
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def app_without_compiler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 def tape_echo(app_without_compiler: ServedApp, page: Page) -> str:
     """A project from the tape-echo template (feedback: 0 to 95, default 45), open; its name."""
     open_workbench(page, app_without_compiler.url)
-    name = next(names)
+    name = next(project_names)
     create_project(page, name, template_label="TapeEcho")
     return name
 
@@ -51,27 +51,27 @@ def tape_echo(app_without_compiler: ServedApp, page: Page) -> str:
 def feedback_fields(page: Page) -> Locator:
     open_tab(page, "Sound")
     row = page.locator(".vaist-param-feedback")
-    button(page, ".vaist-param-feedback .vaist-param-toggle").click()  # the range, default and name fields
+    button(row, ".vaist-param-toggle").click()  # shows its range, default and name fields
     return row
 
 
 @pytest.mark.parametrize(
     ("field", "typed", "message"),
     [
-        ("min", "99", re.compile(r"99.*below.*95|99.*above.*95")),
-        ("default", "120", re.compile(r"120.*above.*95")),
-        ("default", "loud", re.compile(r"'loud'.*not a number")),
+        ("min", "99", "min 99 must be below max 95"),  # the plan rules' own messages
+        ("default", "120", "120 is above max 95"),
+        ("default", "loud", "'loud' is not a number"),
     ],
     ids=["min-above-max", "default-out-of-range", "not-a-number"],
 )
 def test_a_bad_parameter_field_is_refused_at_the_field_and_nothing_is_saved(
-    page: Page, shot: Screenshots, tape_echo: str, field: str, typed: str, message: re.Pattern[str]
+    page: Page, shot: Screenshots, tape_echo: str, field: str, typed: str, message: str
 ) -> None:
     row = feedback_fields(page)
     before = row.locator(f".vaist-field-{field} input").input_value()
     row.locator(f".vaist-field-{field} input").fill(typed)
     expect(row.locator(".vaist-field-error")).to_contain_text(message)
-    expect(button(page, ".vaist-param-feedback .vaist-param-save")).to_be_disabled()
+    expect(button(row, ".vaist-param-save")).to_be_disabled()
     shot("refused at the field")
 
     page.reload(wait_until="commit")
@@ -142,7 +142,7 @@ def test_an_ai_turn_that_cannot_reach_its_provider_says_why_and_keeps_the_plan(
     page.fill(".vaist-chat-input textarea", "make the repeats longer")
     button(page, ".vaist-chat-send").click()
     error = page.locator(".vaist-chat-error")
-    expect(error).to_contain_text(re.compile(r"connect|reach|network|refused", re.IGNORECASE), timeout=180_000)
+    expect(error).to_contain_text(re.compile(r"Gemini.*(connect|reach)", re.IGNORECASE), timeout=180_000)
     shot("the turn failed with its reason")
     assert plan_text(page) == plan
     open_tab(page, "Settings")

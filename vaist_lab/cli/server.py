@@ -8,6 +8,7 @@ import errno
 import os
 import secrets
 import socket
+import sys
 import threading
 import time
 import urllib.error
@@ -30,31 +31,35 @@ VOILA_TEMPLATE = "vaist"
 VOILA_PORT = 8866
 LAB_PORT = 8888
 READY_TIMEOUT = 120.0
+SOURCE_HINT = " (the app runs from a source checkout: pip install -e .)"
 
 
 class ServerError(VaistError):
     """The server cannot start: a missing notebook, a port in use."""
 
 
-def existing(path: Path, what: str) -> Path:
+def existing(path: Path, what: str, hint: str = "") -> Path:
     if not path.is_file():
-        raise ServerError(f"{what} not found: {path} (vaist-lab serves it from a source checkout: pip install -e .)")
+        raise ServerError(f"{what} not found: {path}{hint}")
     return path
 
 
+def bound_port(host: str, port: int) -> int:
+    """The port a listener on (host, port) gets (port 0: any free one); OSError when it cannot bind."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tornado binds
+        probe.bind((host, port))
+        return probe.getsockname()[1]
+
+
 def choose_port(host: str, requested: int | None, default: int) -> int:
-    """The requested port, which must be free; without one the default, else any free port."""
-    for port in (default, 0) if requested is None else (requested,):
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tornado binds
-            try:
-                probe.bind((host, port))
-            except OSError as error:
-                if error.errno != errno.EADDRINUSE or requested is not None:
-                    raise ServerError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-                continue
-            return probe.getsockname()[1]
-    raise AssertionError("port 0 always binds")
+    """The requested port, which must be free; without one the default, or any free port when it is taken."""
+    try:
+        return bound_port(host, default if requested is None else requested)
+    except OSError as error:
+        if requested is None and error.errno == errno.EADDRINUSE:
+            return bound_port(host, 0)
+        raise ServerError(f"cannot listen on {host}:{requested or default}: {error.strerror}") from None
 
 
 def url_host(host: str) -> str:
@@ -63,7 +68,12 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def announce_when_ready(probe_url: str, url: str, open_browser: bool) -> threading.Thread:
+def graphical_session() -> bool:
+    """Whether a browser can open a window here (without one, webbrowser would start a console browser)."""
+    return sys.platform != "linux" or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def announce_when_ready(probe_url: str, url: str, open_browser: bool) -> None:
     """Poll the server from a thread (the server's loop owns the main one); print the URL once it answers."""
 
     def poll() -> None:
@@ -77,18 +87,20 @@ def announce_when_ready(probe_url: str, url: str, open_browser: bool) -> threadi
         else:
             click.echo(f"the server did not answer at {url} within {READY_TIMEOUT:.0f} s", err=True)
             return
-        if open_browser:
+        if open_browser and graphical_session():
             webbrowser.open(url)
         click.echo(url)
 
-    thread = threading.Thread(target=poll, name="announce-url", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=poll, name="announce-url", daemon=True).start()
 
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 browser_option = click.option(
-    "--open/--no-browser", "open_browser", default=True, show_default=True, help="Open the URL in a web browser."
+    "--open/--no-browser",
+    "open_browser",
+    default=True,
+    show_default=True,
+    help="Open the URL in a web browser (with a display).",
 )
 
 
@@ -111,8 +123,12 @@ def serve(
     port: int | None, host: str, open_browser: bool, notebook: Path | None, voila_options: tuple[str, ...]
 ) -> None:
     with user_errors():
-        notebook = existing(notebook.resolve() if notebook else APP_NOTEBOOK, "notebook")
-        existing(REPOSITORY / "voila.json", "Voila settings")
+        notebook = (
+            existing(notebook.resolve(), "notebook")
+            if notebook
+            else existing(APP_NOTEBOOK, "app notebook", SOURCE_HINT)
+        )
+        existing(REPOSITORY / "voila.json", "Voila settings", SOURCE_HINT)
         port = choose_port(host, port, VOILA_PORT)
     from traitlets.config import Config
     from voila.app import Voila
@@ -150,7 +166,7 @@ def serve(
 def lab(port: int | None, host: str, open_browser: bool) -> None:
     with user_errors():
         if not NOTEBOOKS.is_dir():
-            raise ServerError(f"notebooks folder not found: {NOTEBOOKS} (pip install -e . from a source checkout)")
+            raise ServerError(f"notebooks folder not found: {NOTEBOOKS}{SOURCE_HINT}")
         port = choose_port(host, port, LAB_PORT)
     from jupyterlab.labapp import LabApp
 

@@ -51,6 +51,7 @@ MIN_FFT = 1 << 15  # 1.5 Hz bins at 48 kHz: fine enough for the 10 Hz end of the
 DENSE_GRID = (1 << 12, 1 << 15)  # bounds of the dense grid behind an exact response's phase and range
 FINE_STRUCTURE_DB = 1.0
 FLOOR_DB = -240.0  # levels of exact zeros, so that logs stay finite
+CURVE_SAMPLE_RATE = 8000.0  # where static curves are measured
 ANALYSIS_BLOCK = 8192  # samples per chain call while measuring: fewer Python round trips
 
 Values = Mapping[str, float] | None
@@ -328,12 +329,14 @@ def transfer_curve(plan: Plan, values: Values, sample_rate: float, n_points: int
     kept = [block for block in plan.blocks if block.type in STATIC_BLOCKS]
     bypassed = tuple(dict.fromkeys(block.type for block in plan.blocks if block.type not in STATIC_BLOCKS))
     static_plan = plan.model_copy(update={"dsp_blocks": kept})  # not re-validated: knobs may now be unbound
-    chain = _prepared(static_plan, values, sample_rate)
+    # a static curve does not depend on the sample rate (an envelope settles in time constants, not samples):
+    # measuring at a low rate makes a compressor's curve cheap enough to follow a knob
+    chain = _prepared(static_plan, values, min(sample_rate, CURVE_SAMPLE_RATE))
     if "Envelope" not in {block.type for block in kept}:
         ramp = np.linspace(-1.0, 1.0, n_points)
         output = chain.process(np.tile(ramp, (2, 1)))[0]
         return TransferCurve(ramp, output, "amplitude", bypassed)
-    return _compressor_curve(chain, sample_rate, bypassed)
+    return _compressor_curve(chain, min(sample_rate, CURVE_SAMPLE_RATE), bypassed)
 
 
 def _compressor_curve(chain: Chain, sample_rate: float, bypassed: tuple[str, ...]) -> TransferCurve:

@@ -22,6 +22,8 @@ SIGNAL_SECONDS = 4.0
 PREVIEW_SECONDS = 30.0  # of an uploaded file: enough to judge, quick to render and to send
 UPLOAD = "upload"
 NO_COMPARISON = 0  # plan versions start at 1
+# renders wait for a knob to rest this long: the plot, which the eye follows while dragging, gets the CPU first
+RENDER_DEBOUNCE_S = 0.15
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class ListenPanel(widgets.VBox):
         self._values: dict[str, float] = {}
         self._versions: dict[int, Plan] = {}
         self._worker: LatestWins[Request, tuple[int, dict[str, np.ndarray], dict[str, str]]] = LatestWins(
-            self._render, self._deliver, self._fail, name="vaist-listen"
+            self._render, self._deliver, self._fail, debounce_s=RENDER_DEBOUNCE_S, name="vaist-listen"
         )
         self.signal.observe(lambda _: self._refresh(), "value")
         self.compare.observe(lambda _: self._refresh(), "value")
