@@ -1,34 +1,19 @@
-"""The components in a real browser: a notebook served by Voila, driven by Playwright in headless Chromium."""
+"""The components in a real browser: a notebook of them served by `vaist-lab serve`, driven by Playwright in
+headless Chromium (the harness and fixtures of tests/browser)."""
 
 from __future__ import annotations
 
 import hashlib
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from browser_harness import ServedApp, app_environment, serve_arguments
+from playwright.sync_api import Browser, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} to run browser tests in", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DOWNLOAD_BYTES = 5_000_000  # two chunks
 
 CELLS = [
@@ -100,68 +85,37 @@ display(download)
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"voila exited with {process.returncode}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"voila did not listen on port {port} within {timeout:g} s")
-
-
 @pytest.fixture(scope="module")
-def voila_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("voila")
+def components_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
+    """A notebook of the four components with sample data, served like the app."""
+    folder = tmp_path_factory.mktemp("components")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell.strip()) for cell in CELLS])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, folder / "components.ipynb")
-    port = free_port()
-    with (folder / "voila.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("voila")),
-                str(folder / "components.ipynb"),
-                "--no-browser",
-                f"--port={port}",
-                "--Voila.ip=127.0.0.1",
-                "--show_tracebacks=True",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=folder,
-        )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    served = ServedApp.start(
+        serve_arguments(folder / "components.ipynb"), folder / "serve.log", app_environment(folder / "data")
+    )
+    yield served
+    served.stop()
 
 
 @pytest.fixture(scope="module")
-def page(voila_url: str) -> Iterator[sync_api.Page]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900}, device_scale_factor=2, accept_downloads=True)
-        page.goto(voila_url, timeout=180_000)
-        try:
-            page.wait_for_selector("[data-testid=vaist-plot][data-drawn-revision='1']", timeout=180_000)
-        except sync_api.TimeoutError:  # most likely a cell failed: Voila shows its traceback on the page
-            pytest.fail(f"the plot was never drawn; the page ends with:\n{page.inner_text('body')[-3000:]}")
-        yield page
-        browser.close()
+def page(browser: Browser, components_app: ServedApp) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, device_scale_factor=2, accept_downloads=True)
+    page = context.new_page()
+    page.goto(components_app.url, timeout=180_000)
+    try:
+        page.wait_for_selector("[data-testid=vaist-plot][data-drawn-revision='1']", timeout=180_000)
+    except PlaywrightTimeout:  # most likely a cell failed
+        pytest.fail(
+            f"the plot was never drawn; the page ends with:\n{page.inner_text('body')[-3000:]}\n"
+            f"{components_app.log_tail()}"
+        )
+    yield page
+    context.close()
 
 
-def test_six_panels_are_drawn_in_a_few_milliseconds(page: sync_api.Page) -> None:
+def test_six_panels_are_drawn_in_a_few_milliseconds(page: Page) -> None:
     plot = page.locator("[data-testid=vaist-plot]")
     assert page.locator("[data-testid=vaist-plot-panel]").count() == 6
     draw_ms = []
@@ -183,7 +137,7 @@ def test_six_panels_are_drawn_in_a_few_milliseconds(page: sync_api.Page) -> None
     assert colours > 20  # grid, labels and anti-aliased lines, not a blank canvas
 
 
-def test_the_player_switches_clips_while_playing(page: sync_api.Page) -> None:
+def test_the_player_switches_clips_while_playing(page: Page) -> None:
     player = page.locator("[data-testid=vaist-player]")
     page.wait_for_selector("[data-testid=vaist-player][data-clips-version]", timeout=30_000)
     assert player.get_attribute("data-selected") == "wet"
@@ -200,7 +154,7 @@ def test_the_player_switches_clips_while_playing(page: sync_api.Page) -> None:
     assert player.get_attribute("data-playing") == "false"
 
 
-def wait_until_every_log_view_holds(page: sync_api.Page, lines: int) -> None:
+def wait_until_every_log_view_holds(page: Page, lines: int) -> None:
     page.wait_for_function(
         "lines => [...document.querySelectorAll('[data-testid=vaist-log]')]"
         ".every(view => view.dataset.lineCount === String(lines))",
@@ -209,7 +163,7 @@ def wait_until_every_log_view_holds(page: sync_api.Page, lines: int) -> None:
     )
 
 
-def test_the_log_streams_every_line_once_into_every_view(page: sync_api.Page) -> None:
+def test_the_log_streams_every_line_once_into_every_view(page: Page) -> None:
     views = page.locator("[data-testid=vaist-log]")
     assert views.count() == 2
     wait_until_every_log_view_holds(page, 41)
@@ -228,7 +182,7 @@ def test_the_log_streams_every_line_once_into_every_view(page: sync_api.Page) ->
         assert ids == [str(number) for number in range(800, 1300)]
 
 
-def test_download_saves_the_bytes_python_delivers(page: sync_api.Page) -> None:
+def test_download_saves_the_bytes_python_delivers(page: Page) -> None:
     with page.expect_download(timeout=30_000) as started:
         page.click("[data-testid=vaist-download-button]")
     download = started.value
