@@ -1,6 +1,8 @@
 import copy
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,3 +46,33 @@ def template_plugin(tmp_path_factory: pytest.TempPathFactory, shared_build_root:
         return built[name]
 
     return build
+
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    """`vaist-lab` in a process of its own, in tmp_path, on a temporary data folder and cache, with none of the
+    caller's planner settings or keys (so the offline planner answers)."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("VAIST_", "GEMINI_", "GOOGLE_", "ANTHROPIC_", "OPENAI_"))
+    }
+    environment |= {"VAIST_DATA_DIR": str(tmp_path / "data"), "VAIST_CACHE_DIR": str(tmp_path / "cache")}
+
+    def call(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "vaist_lab", *args],
+            capture_output=True,
+            text=True,
+            input=stdin,
+            env=environment,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+        return result
+
+    return call

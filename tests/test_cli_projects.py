@@ -4,36 +4,14 @@ database in a temporary data folder, one-line errors, no tracebacks, no key ever
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 
 @pytest.fixture
-def run(tmp_path: Path):
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("VAIST_", "GEMINI_", "GOOGLE_", "ANTHROPIC_", "OPENAI_"))
-    }
-    environment |= {"VAIST_DATA_DIR": str(tmp_path / "data"), "VAIST_CACHE_DIR": str(tmp_path / "cache")}
-
-    def call(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "vaist_lab", *args],
-            capture_output=True,
-            text=True,
-            input=stdin,
-            env=environment,
-            timeout=300,
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return call
+def run(cli):
+    return cli
 
 
 def test_plan_from_words_offline(run, tmp_path: Path) -> None:

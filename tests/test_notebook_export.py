@@ -9,10 +9,8 @@ verification table and checks `report.passed`), and here they would compile a ne
 from __future__ import annotations
 
 import importlib
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,32 +23,6 @@ from vaist_lab.plan.io import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    """`vaist-lab` in a process of its own, on a temporary data folder, with the offline planner, in tmp_path."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("VAIST_", "GEMINI_", "GOOGLE_", "ANTHROPIC_", "OPENAI_"))
-    }
-    environment |= {"VAIST_DATA_DIR": str(tmp_path / "data"), "VAIST_CACHE_DIR": str(tmp_path / "cache")}
-
-    def call(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "vaist_lab", *args],
-            capture_output=True,
-            text=True,
-            input=stdin,
-            env=environment,
-            cwd=tmp_path,
-            timeout=300,
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return call
 
 
 @pytest.fixture
