@@ -93,7 +93,7 @@ function render({ model, el }) {
   const waveCanvas = element("canvas");
   const timeLabel = element("span", "vaist-player-time", "vaist-player-time");
   wave.append(waveCanvas, timeLabel);
-  const notice = element("div", "vaist-player-notice", "vaist-player-message");
+  const notice = element("div", "vaist-player-notice vaist-player-message", "vaist-player-message");
   const noticeText = element("span", "vaist-player-notice-text");
   const noticeClose = element("button", "vaist-player-notice-close", "vaist-player-message-close", "×");
   noticeClose.title = "Dismiss";
