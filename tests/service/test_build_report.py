@@ -10,7 +10,6 @@ import math
 import struct
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from vaist_lab.plan import Plan, load_plan
 from vaist_lab.service import CurrentUser, Lab, LabSettings, NotFound
 from vaist_lab.service.inspection import Progress
 from vaist_lab.store import Project, ProjectStatus
-from vaist_lab.verify import CheckResult, HostedPlugin, HostError, VerifyReport
+from vaist_lab.verify import CheckResult, VerifyReport
 
 VERIFYING = LabSettings(heartbeat_interval=0.05, build_workers=4, verify_builds=True)
 
@@ -190,7 +189,7 @@ def local_builds_missing() -> str:
 @pytest.mark.skipif(local_builds_missing() != "", reason=f"no real builds here: {local_builds_missing()}")
 @pytest.mark.parametrize("backend", ["sqlite"])  # one real build is enough: the database is not what is tested
 def test_a_real_build_records_its_verification_and_its_window(
-    make_lab, shared_build_root: Path, user_cache: Path, tmp_path: Path
+    make_lab, shared_build_root: Path, user_cache: Path
 ) -> None:
     lab = make_lab(LabSettings(heartbeat_interval=1.0, verify_builds=True))
     # the shared JUCE module archive and a kept build folder: the plugin's own sources are all that compile
@@ -198,15 +197,9 @@ def test_a_real_build_records_its_verification_and_its_window(
     user = lab.ensure_user("dana@example.com")
     project = lab.create_project(user, "Room", template="classic-room").id
     lab.approve(user, project)
-    broken = tmp_path / "Broken.vst3"
-    (broken / "Contents" / "x86_64-linux").mkdir(parents=True)
-    (broken / "Contents" / "x86_64-linux" / "Broken.so").write_bytes(b"\x7fELF")
-    with ThreadPoolExecutor(1) as elsewhere:
-        # A live thread of this process tried a plugin first, as a notebook may: JUCE took it for its message
-        # thread and refuses plugins on every other thread of the process. The build verifies all the same.
-        with pytest.raises(HostError, match="the host could not load it"):
-            elsewhere.submit(HostedPlugin, broken).result()
-        lab.start_build(user, project).wait(900)
+    # The build's runner is a thread: the plugin is checked in a child process (a thread of this one loading a
+    # plugin would make JUCE refuse plugins on every other thread, the suite's main thread included).
+    lab.start_build(user, project).wait(900)
     view = lab.project(user, project)
     assert view.status is ProjectStatus.SUCCESS, view.last_error
     report = lab.build_report(user, project)
