@@ -145,7 +145,7 @@ def _imports(*, planner: bool, embedded: bool, build: bool) -> str:
         ours += [
             "from vaist_lab.build import LocalBuilder, run_build",
             "from vaist_lab.codegen import generate_project",
-            "from vaist_lab.verify import verify_plugin",
+            "from vaist_lab.verify import WORKBENCH, verify_plugin",
         ]
     third_party = ["import numpy as np", "from IPython.display import Audio, Markdown, display"]
     groups = [standard, third_party, sorted(ours)]
@@ -240,7 +240,8 @@ VERIFY_TEXT = """\
 ## Verify
 
 The plugin in a real host (pedalboard) against the plan and the model: its parameters, fidelity at three sample \
-rates and four block sizes, fuzzing, and state save/restore."""
+rates and block sizes 64 and 512, fuzzing, and state save/restore (the workbench's check, a few seconds; \
+`level=FULL` adds block sizes 1 and 4096, as `vaist-lab verify` does, in about a minute)."""
 
 KEEP_TEXT = """\
 The plugin lives in a temporary folder that goes with the kernel. To keep it, copy it into your VST3 folder:
@@ -248,7 +249,7 @@ The plugin lives in a temporary folder that goes with the kernel. To keep it, co
 `~/Library/Audio/Plug-Ins/VST3`)."""
 
 VERIFY_CODE = """\
-report = verify_plugin(plan, finished.artifact)
+report = verify_plugin(plan, finished.artifact, level=WORKBENCH)
 print(report.table())"""
 
 
