@@ -74,7 +74,7 @@ def test_the_export_builds_and_verifies_the_project_plugin(cli: Cli, echo: str, 
     cells = nbformat.read(tmp_path / "with-build.ipynb", as_version=4).cells
     code = [cell.source for cell in cells if cell.cell_type == "code"]
     assert any(f'project_key="{echo}"' in source for source in code)  # the project's plugin code
-    assert any(source.startswith("report = verify_plugin(plan, finished.artifact)") for source in code)
+    assert any(source.startswith("report = verify_plugin(plan, finished.artifact, level=WORKBENCH)") for source in code)
     assert code[-1] == "report.passed"
 
 
