@@ -109,6 +109,8 @@ def test_a_failing_ai_turn_says_why_and_leaves_the_plan(workbench: Workbench, mo
     assert "AIza" not in workbench.chat.error.value
     assert workbench.state.project.plan_version == 1
     assert workbench.chat.input.value == "more feedback"  # kept, to send again
+    settle(workbench, lambda: len(workbench.chat.turns.children) == 4)  # the failed turn joins the history
+    assert "bubble-failed" in workbench.chat.turns.children[-1].children[0].value
 
 
 def test_parameter_edits_are_saved_through_the_service_only_when_valid(workbench: Workbench) -> None:

@@ -87,8 +87,14 @@ class ProjectState(traitlets.HasTraits):
             or self.detail.project.id != view.id
             or (previous is not None and previous.plan_version != view.plan_version)
         ):
-            self.run(lambda: self.api.open_project(view.id), self._set_detail, quiet=True)
+            self.refresh_detail()
         self.projects_changed += 1
+
+    def refresh_detail(self) -> None:
+        """Reload the open project's chat and history (a failed turn is stored without a new plan version)."""
+        if self.project is not None:
+            project_id = self.project.id
+            self.run(lambda: self.api.open_project(project_id), self._set_detail, quiet=True)
 
     def _set_detail(self, detail: ProjectDetail) -> None:
         if self.project is not None and detail.project.id == self.project.id:

@@ -184,6 +184,7 @@ class Workbench(widgets.VBox):
                 self.chat.sent(turn.backend)
             else:
                 self.chat.failed(turn.error or turn.reply)
+                self.state.refresh_detail()
 
         self.state.run(
             lambda: self.state.api.chat(view.id, message),
