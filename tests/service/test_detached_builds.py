@@ -1,9 +1,9 @@
 """Builds in processes of their own (DetachedBuildExecutor and vaist_lab.service.build_worker), as the
 single-user app runs them so that they outlive the page's kernel: a build finishes after the Lab that
 started it is closed, a cancel reaches it through the database, SIGTERM cancels it, a worker that dies is
-recovered as gone (it recorded itself as the build's worker), no more than `build_workers` run at once,
-and a worker that cannot make its builder fails the build. The workers build with the scripted builder
-that VAIST_BUILD_WORKER_BUILDER names."""
+recovered as gone (it recorded itself as the build's worker) and its log followers see the build end, no
+more than `build_workers` run at once, and a worker that cannot make its builder fails the build. The
+workers build with the scripted builder that VAIST_BUILD_WORKER_BUILDER names."""
 
 from __future__ import annotations
 
@@ -109,6 +109,22 @@ def test_a_dead_worker_is_recovered_as_gone(open_detached) -> None:
     (recovered,) = lab.recover()
     assert recovered.project_id == project and f"its builder (process {pid} on" in recovered.reason
     assert lab.project(user, project).status is ProjectStatus.FAILED
+
+
+def test_a_follower_sees_the_build_of_a_killed_worker_end(open_detached) -> None:
+    """The build panel long-polls the log: it learns that the worker is gone without waiting for a recovery."""
+    lab = open_detached("hanging")
+    user = lab.ensure_user("alice@example.com")
+    project = approved(lab, user)
+    handle = lab.start_build(user, project)
+    pid = running(lab, user, project)
+    seen = lab.follow_logs(user, project)[-1].id
+    os.kill(pid, signal.SIGKILL)
+    handle.wait(TIMEOUT)
+    (last,) = lab.follow_logs(user, project, seen, wait=10)
+    assert last.level == "error" and f"its builder (process {pid} on" in last.message
+    view = lab.project(user, project)
+    assert view.status is ProjectStatus.FAILED and view.last_error == last.message
 
 
 def test_one_build_at_a_time_and_sigterm_cancels(open_detached) -> None:

@@ -814,7 +814,8 @@ class Lab:
         yet and the build is running, a long poll: waits up to `wait` seconds (at most MAX_FOLLOW_WAIT) for
         lines to be written. Lines written in this process wake it at once; another process's (a detached
         build worker's) are looked for every `settings.log_poll_interval` seconds. Returns at once, empty,
-        when no build is running: no line will come."""
+        when no build is running: no line will come. A build whose runner is gone (a killed worker process) is
+        failed here, so that its followers see it end instead of waiting for the next recovery."""
         deadline = time.monotonic() + min(max(wait, 0.0), MAX_FOLLOW_WAIT)
         while True:
             seen = log_written.generation()
@@ -822,10 +823,26 @@ class Lab:
                 project = self._owned(session, user, project_id)
                 running = project.status is BUILDING  # read first: once it is over, its last line is there
                 lines = self._log_lines(session, project, project.build_id, after_id, limit)
+            if running and not lines and self._fail_if_orphaned(project.id):
+                continue
             remaining = deadline - time.monotonic()
             if lines or not running or remaining <= 0:
                 return lines
             log_written.wait(seen, min(remaining, self.settings.log_poll_interval))
+
+    def _fail_if_orphaned(self, project_id: uuid.UUID) -> bool:
+        """Fail the project's build if its runner is gone (see builds.orphan_reason); whether it did."""
+        now = self.clock()
+        with self.database.session() as session:
+            project = session.get(Project, project_id, with_for_update=True)
+            if project is None or project.status is not BUILDING:
+                return False
+            reason = orphan_reason(project, now, self.settings.stale_build_after)
+            if reason is None:
+                return False
+            fail_build(session, project, reason, now)
+        log_written.notify()
+        return True
 
     def build_report(
         self, user: CurrentUser, project_id: uuid.UUID | str, platform: str | None = None
