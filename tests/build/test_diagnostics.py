@@ -274,4 +274,5 @@ def test_events_serialise_to_plain_json() -> None:
         "file": "/a/b.cpp",
         "line": 1,
         "column": 2,
+        "platform": None,
     }

@@ -15,6 +15,7 @@ from vaist_lab.planner import Planner, PlannerSettings
 from vaist_lab.planner.offline import NotUnderstood, OfflinePlanner
 from vaist_lab.planner.offline.feedback import ADJECTIVES, CHOICES
 from vaist_lab.planner.offline.words import CATEGORY_WORDS, DESCRIPTIONS, ROLES, word_list
+from vaist_lab.planner.requests import ASPECTS
 
 CORPUS = [
     ("a warm tape delay with long repeats", "DELAY"),
@@ -296,6 +297,7 @@ VOCABULARY = sorted(
     | {word for adjectives, _, _ in DESCRIPTIONS for word in adjectives}
     | {noun for role in ROLES.values() for noun in role.nouns}
     | {word for triggers, _ in ADJECTIVES for word in triggers}
+    | {word for aspect in ASPECTS for word in (*aspect.more, *aspect.less, *aspect.nouns)}
     | {word for triggers, _ in CHOICES for word in triggers}
     | set(word_list("remove add set to from and with more less a lot bit knob , . 10 -5 0 99999 -99999 ms hz db %"))
     | set(word_list("4:1 s bpm called Foo"))

@@ -66,8 +66,9 @@ def test_bad_settings_are_refused(environment: dict[str, str], message: str) -> 
         ("gemini", ("gemini", "gemini-test")),
         ("Claude", ("anthropic", DEFAULT_MODELS["anthropic"])),
         ("gpt", ("openai", DEFAULT_MODELS["openai"])),
-        ("claude-opus-4-1", ("anthropic", "claude-opus-4-1")),
-        ("o3-mini", ("openai", "o3-mini")),
+        ("claude-opus-5-5", ("anthropic", "claude-opus-5-5")),
+        ("gpt-6.1-sol", ("openai", "gpt-6.1-sol")),
+        ("openai:o3", ("openai", "o3")),  # a retired line's name picks no provider alone, but may be asked for
         ("openai:my-fine-tune", ("openai", "my-fine-tune")),
         ("google:gemini-2.5-pro", ("gemini", "gemini-2.5-pro")),
     ],
@@ -76,9 +77,10 @@ def test_model_names_pick_their_provider(name: str, expected: tuple[str, str]) -
     assert parse_model(name, PlannerSettings(models={"gemini": "gemini-test"})) == expected
 
 
-def test_an_unknown_model_name_is_refused() -> None:
-    with pytest.raises(PlannerConfigError, match="unknown model 'llama-3'"):
-        resolve_backend("llama-3", {}, PlannerSettings())
+@pytest.mark.parametrize("name", ["llama-3", "o3-mini", "o1", "chatgpt-4o-latest"])
+def test_an_unknown_model_name_is_refused(name: str) -> None:
+    with pytest.raises(PlannerConfigError, match=f"unknown model '{name}'.*provider:model"):
+        resolve_backend(name, {}, PlannerSettings())
 
 
 def test_the_users_key_comes_first_then_the_servers_then_offline() -> None:

@@ -29,6 +29,8 @@ ENVIRONMENT = (
     "VAIST_BUILD_WORKERS",
     "VAIST_VERIFY_BUILDS",
     "VAIST_BUILD_WORKER_BUILDER",
+    "VAIST_ARTIFACT_STORE",  # the tests' labs keep artifacts in their data folder, whatever the shell says
+    "VAIST_DOWNLOAD_LINK_TTL",
 )
 
 

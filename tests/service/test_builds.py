@@ -4,6 +4,7 @@ and through the database, as from another process) and retries end where they sh
 
 from __future__ import annotations
 
+import io
 import uuid
 import zipfile
 from datetime import UTC, datetime
@@ -42,8 +43,7 @@ def test_a_successful_build_records_logs_progress_and_the_artifact(lab: Lab, ali
     artifact = view.artifacts[host_platform()]
     assert artifact.filename == "TapeEcho.vst3.zip" and artifact.size > 0
     link = lab.download_link(alice, project)
-    path = lab.verify_download(link.url)
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(io.BytesIO(lab.verify_download(link.url))) as archive:
         assert archive.read("TapeEcho.vst3/Contents/x86_64-linux/TapeEcho.so") == BINARY
     clock.advance(hours=2)
     with pytest.raises(InvalidDownloadLink, match="expired"):

@@ -122,7 +122,10 @@ def test_download_is_the_built_plugin_through_its_signed_link(alices: UserLab, l
 def test_models_know_which_providers_have_a_key(
     migrated_database_url: str, tmp_path: Path, clock, settings: LabSettings
 ) -> None:
-    planner = Planner(PlannerSettings(fallback_keys={"openai": "sk-server-0123456789"}, models={"gemini": "gem-x"}))
+    nowhere = dict.fromkeys(("gemini", "anthropic", "openai"), "http://127.0.0.1:9")  # models lists fail at once
+    planner = Planner(
+        PlannerSettings(fallback_keys={"openai": "sk-server-0123456789"}, models={"gemini": "gem-x"}, base_urls=nowhere)
+    )
     data = tmp_path / "data"
     with Lab.open(migrated_database_url, data=data, settings=settings, clock=clock, planner=planner) as lab:
         alices = UserLab(lab, lab.ensure_user("alice@example.com"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from vaist_lab.store.artifacts import LocalArtifactStorage, artifact_key, project_of_key
-from vaist_lab.store.errors import InvalidDownloadLink, StoreError
+from vaist_lab.store.errors import ArtifactNotFound, InvalidDownloadLink, StoreError
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -38,8 +38,10 @@ def test_put_list_delete(storage: LocalArtifactStorage, tmp_path: Path) -> None:
     assert stored.size == 1000 and len(stored.sha256) == 64
     assert project_of_key(key) == project
     assert [item.key for item in storage.objects()] == [key]
-    assert storage.path(key).read_bytes() == b"x" * 1000
+    assert storage.path(key).read_bytes() == storage.read(key) == b"x" * 1000
     assert storage.delete(key) and not storage.delete(key)
+    with pytest.raises(ArtifactNotFound, match=f"no artifact {key} in "):
+        storage.read(key)
     assert list(storage.objects()) == [] and list(storage.root.iterdir()) == [storage.root / ".incoming"]
 
 
@@ -52,7 +54,7 @@ def test_keys_cannot_leave_the_root(storage: LocalArtifactStorage, key: str) -> 
 def test_a_link_works_until_it_expires(storage: LocalArtifactStorage, stored_key: str) -> None:
     link = storage.download_link(stored_key, "TapeEcho.vst3.zip", NOW + timedelta(hours=1))
     assert link.url.startswith("/artifacts/projects/") and "signature=" in link.url and link.size == 9
-    assert storage.verify_link(link.url, NOW) == storage.path(stored_key) == link.path
+    assert storage.path(storage.verify_link(link.url, NOW)) == storage.path(stored_key) == link.path
     with pytest.raises(InvalidDownloadLink, match="expired"):
         storage.verify_link(link.url, NOW + timedelta(hours=1, seconds=1))
 

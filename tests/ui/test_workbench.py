@@ -24,6 +24,8 @@ from vaist_lab.ui import Workbench
 def workbench(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workbench]:
     monkeypatch.setenv("VAIST_PLANNER_MODEL", "offline")
     monkeypatch.setenv("VAIST_SECRET_KEY", "x" * 32)
+    for provider in ("GEMINI", "ANTHROPIC", "OPENAI"):  # a saved key lists models: nowhere that listens
+        monkeypatch.setenv(f"VAIST_{provider}_BASE_URL", "http://127.0.0.1:9")
     lab = Lab.open(data=tmp_path / "data", work_root=tmp_path / "builds", build_roots=[])
     bench = Workbench(api=UserLab(lab, lab.local_user(), owns_lab=True))
     settle(bench)

@@ -1,7 +1,7 @@
 """The builder interface: a generated project in, events out, a .vst3 bundle in the output folder.
 
-The local builder (CMake and the system compiler) implements it now; a GitHub Actions builder (a
-Windows/macOS/Linux matrix) and the build queue are to come behind the same interface. A build is a
+The local builder (CMake and the system compiler) and the GitHub Actions builder (vaist_lab.build.github: a
+Linux/macOS/Windows matrix, its platforms' verdicts as PlatformFinished events) implement it. A build is a
 generator: it yields events while it runs and always ends with exactly one `BuildFinished`; setting the
 `cancel` event stops it soon after (the generator then ends with a cancelled `BuildFinished`), and so
 does closing the generator.

@@ -1,7 +1,9 @@
 """What a build reports while it runs: log lines, progress, and one final verdict.
 
 A builder yields these as they happen; the CLI prints them, the build queue (later) forwards them and
-the database stores them. Every event turns into plain JSON with `to_dict`.
+the database stores them. Every event turns into plain JSON with `to_dict`. A build on several platforms
+(the GitHub Actions builder) tags its log lines and progress with their platform and reports each
+platform's verdict (PlatformFinished) as soon as that platform is done, before the one BuildFinished.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class Source(StrEnum):
     LINKER = "linker"
     SYSTEM = "system"  # the builder itself: tools, disk, processes, copying the artifact
     VERIFY = "verify"  # checking the built plugin against its plan, drawing its window
+    GITHUB = "github"  # a GitHub Actions runner and its steps, and the builder talking to GitHub
+    PLUGINVAL = "pluginval"  # pluginval's validation of the built plugin
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class LogEvent:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+    platform: str | None = None  # linux, macos or windows on a multi-platform build; None: local, whole build
 
     @property
     def location(self) -> str:
@@ -59,6 +64,7 @@ class ProgressEvent:
     done: int
     total: int
     step: str = ""  # what the build is doing, e.g. "compiling juce_gui_basics.cpp"
+    platform: str | None = None  # as LogEvent.platform
 
     @property
     def fraction(self) -> float:
@@ -66,7 +72,8 @@ class ProgressEvent:
 
     def __str__(self) -> str:
         width = len(str(self.total))
-        return f"[{self.done:>{width}}/{self.total}] {self.step}".rstrip()
+        platform = f"{self.platform} " if self.platform else ""
+        return f"[{platform}{self.done:>{width}}/{self.total}] {self.step}".rstrip()
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "progress", **asdict(self)}
@@ -75,7 +82,9 @@ class ProgressEvent:
 @dataclass(frozen=True)
 class BuildFinished:
     """The last event of every build. `artifact` is set only on success, and only once the complete
-    .vst3 bundle is in place; `errors` holds the first errors (compiler diagnostics first)."""
+    .vst3 bundle is in place; `errors` holds the first errors (compiler diagnostics first). A multi-platform
+    build succeeds when every platform did; its `artifact` is the output folder holding the per-platform
+    results (see PlatformFinished), set when at least one platform delivered."""
 
     success: bool
     artifact: Path | None
@@ -96,6 +105,33 @@ class BuildFinished:
         }
 
 
-BuildEvent = LogEvent | ProgressEvent | BuildFinished
+@dataclass(frozen=True)
+class PlatformFinished:
+    """One platform of a multi-platform build is done: its job ended, its log was read and its artifact (the
+    zip the runner uploaded: plugin bundle, verification.json, pluginval.txt) downloaded into
+    `<output>/<platform>/`. `verification` is that verification.json decoded (vaist-lab verify's report)."""
 
-__all__ = ["BuildEvent", "BuildFinished", "Level", "LogEvent", "ProgressEvent", "Source"]
+    platform: str
+    success: bool
+    duration: float
+    artifact: Path | None = None
+    verification: dict[str, Any] | None = None
+    message: str = ""  # one line: "ok", "compile error: ...", "timed out after 3600 s in step 'Build plugin'"
+    errors: tuple[LogEvent, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "platform",
+            "platform": self.platform,
+            "success": self.success,
+            "duration": self.duration,
+            "artifact": str(self.artifact) if self.artifact else None,
+            "verification": self.verification,
+            "message": self.message,
+            "errors": [error.to_dict() for error in self.errors],
+        }
+
+
+BuildEvent = LogEvent | ProgressEvent | PlatformFinished | BuildFinished
+
+__all__ = ["BuildEvent", "BuildFinished", "Level", "LogEvent", "PlatformFinished", "ProgressEvent", "Source"]

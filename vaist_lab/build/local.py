@@ -17,6 +17,11 @@ Tools and JUCE are checked before anything runs, each with an error that says wh
 streamed as events while the build runs; a cancel event (or closing the generator) terminates the whole
 process group. The .vst3 bundle is copied into the output folder under a temporary name and renamed into
 place, and only then is success reported.
+
+On macOS a build may add the AU format (`formats=("VST3", "AU")`: the .component lands beside the .vst3) and
+build universal binaries (`architectures=("arm64", "x86_64")`); both compile JUCE's modules in the build,
+not from the archive, which holds the VST3-only build of one architecture. On Windows the compiler is MSVC's
+cl (or clang-cl) from a Visual Studio developer environment (vcvars), with Ninja.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
@@ -49,6 +54,16 @@ from vaist_lab.config import cache_dir
 
 MIN_CMAKE = (3, 22)
 JUCE_INSTALL_HINT = "apt-get install juce-modules-source"
+PLUGIN_FORMATS = ("VST3", "AU")  # what a build can produce; VST3 always (the verifier loads it), AU on macOS
+UNIVERSAL_ARCHITECTURES = ("arm64", "x86_64")  # a universal macOS binary
+_WINDOWS = sys.platform == "win32"
+_MACOS = sys.platform == "darwin"
+# The compilers looked for when CXX/CC are not set: MSVC's on Windows (the GNU names there would find a MinGW
+# that JUCE's Windows code does not build with), the system's elsewhere.
+_CXX_CANDIDATES = ("cl", "clang-cl") if _WINDOWS else ("c++", "g++", "clang++")
+_CC_CANDIDATES = ("cl", "clang-cl") if _WINDOWS else ("cc", "gcc", "clang")
+_CXX_HINT = "run from a Visual Studio developer prompt (vcvars)" if _WINDOWS else "apt-get install g++"
+_CC_HINT = "run from a Visual Studio developer prompt (vcvars)" if _WINDOWS else "apt-get install gcc"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _STOP_GRACE_SECONDS = 5.0
@@ -76,21 +91,26 @@ def _which(name: str, env: Mapping[str, str]) -> str | None:
     return shutil.which(name, path=env.get("PATH", os.defpath))
 
 
-def _compiler(variable: str, candidates: tuple[str, ...], kind: str, package: str, env: Mapping[str, str]) -> str:
+def _compiler(variable: str, candidates: tuple[str, ...], kind: str, hint: str, env: Mapping[str, str]) -> str:
     explicit = env.get(variable)
     if explicit:
         found = _which(explicit, env) if not os.path.isabs(explicit) else explicit
         if not found or not os.access(found, os.X_OK) or not os.path.isfile(found):
             raise BuildError(
                 f"{kind} compiler not found: {variable}={explicit} is not an executable "
-                f"(unset {variable} to use the system compiler, or apt-get install {package})"
+                f"(unset {variable} to use the system compiler, or {hint})"
             )
         return found
     for candidate in candidates:
         found = _which(candidate, env)
         if found:
             return found
-    raise BuildError(f"no {kind} compiler found on PATH: apt-get install {package} (or set {variable})")
+    raise BuildError(f"no {kind} compiler found on PATH: {hint} (or set {variable})")
+
+
+def _cmake_path(path: str | Path) -> str:
+    """A path as CMake reads it on every system: forward slashes (a Windows backslash would be an escape)."""
+    return Path(path).as_posix()
 
 
 def _cmake_version(cmake: str) -> tuple[int, ...]:
@@ -185,7 +205,10 @@ class LocalBuilder(Builder):
     `<cache>/builds/<pluginName>-<pluginCode>`. `env` (default: os.environ) is where tools are looked up
     (PATH, CXX, CC, CMAKE_PREFIX_PATH, VAIST_JUCE_DIR, VAIST_JUCE_FETCH, VAIST_JUCE_ARCHIVE) and what the
     build runs with. `use_archive` (default: on unless VAIST_JUCE_ARCHIVE=0) links JUCE's modules from the
-    shared archive under `cache` when JUCE is installed; `archive_root` puts the archives elsewhere."""
+    shared archive under `cache` when JUCE is installed; `archive_root` puts the archives elsewhere.
+    `formats` adds AU to VST3 (macOS), `architectures` builds for several (macOS universal: arm64, x86_64);
+    `echo` receives every line the tools print, as printed (the CLI's --raw, so a CI log holds the compiler's
+    own words)."""
 
     name = "local"
 
@@ -199,6 +222,9 @@ class LocalBuilder(Builder):
         configuration: str = "Release",
         use_archive: bool | None = None,
         archive_root: Path | None = None,
+        formats: Sequence[str] = ("VST3",),
+        architectures: Sequence[str] = (),
+        echo: Callable[[str], None] | None = None,
     ) -> None:
         self.build_dir = Path(build_dir).absolute() if build_dir else None
         self.cache = Path(cache) if cache else None
@@ -214,11 +240,30 @@ class LocalBuilder(Builder):
             use_archive if use_archive is not None else self.env.get("VAIST_JUCE_ARCHIVE", "").lower() not in _FALSE
         )
         self.archive_root = Path(archive_root) if archive_root else None
+        self.formats = tuple(dict.fromkeys(name.upper() for name in formats))
+        self.architectures = tuple(dict.fromkeys(architectures))
+        self.echo = echo
+
+    def _check_targets(self) -> None:
+        """BuildError when the formats or architectures asked for cannot be built here."""
+        unknown = [name for name in self.formats if name not in PLUGIN_FORMATS]
+        if unknown:
+            raise BuildError(f"unknown plugin format {unknown[0]}: {', '.join(PLUGIN_FORMATS)} can be built")
+        if "VST3" not in self.formats:
+            raise BuildError("the formats must include VST3: every plugin is built and verified as a VST3")
+        if "AU" in self.formats and not _MACOS:
+            raise BuildError("AU plugins build on macOS only")
+        if self.architectures and not _MACOS:
+            raise BuildError("several architectures (a universal binary) build on macOS only")
+        if any(not re.fullmatch(r"[A-Za-z0-9_]+", name) for name in self.architectures):
+            raise BuildError(f"not an architecture name: {', '.join(self.architectures)}")
 
     # -- tools ------------------------------------------------------------------------------------------
 
     def toolchain(self) -> Toolchain:
-        """The tools a build would use; BuildError naming the first missing one."""
+        """The tools a build would use; BuildError naming the first missing one (or a format or
+        architecture that cannot be built here)."""
+        self._check_targets()
         cmake = _which("cmake", self.env)
         if not cmake:
             raise BuildError("CMake not found on PATH: apt-get install cmake (3.22 or newer)")
@@ -227,10 +272,14 @@ class LocalBuilder(Builder):
             raise BuildError(f"CMake {'.'.join(map(str, version))} is too old: 3.22 or newer is needed")
         ninja = _which("ninja", self.env)
         make = _which("make", self.env) or _which("gmake", self.env)
-        if not ninja and not make:
-            raise BuildError("neither Ninja nor Make found on PATH: apt-get install ninja-build")
-        cxx = _compiler("CXX", ("c++", "g++", "clang++"), "C++", "g++", self.env)
-        cc = _compiler("CC", ("cc", "gcc", "clang"), "C", "gcc", self.env)
+        if not ninja and (not make or _WINDOWS):  # MSVC builds with Ninja only
+            raise BuildError(
+                "Ninja not found on PATH: pip install ninja"
+                if _WINDOWS
+                else "neither Ninja nor Make found on PATH: apt-get install ninja-build"
+            )
+        cxx = _compiler("CXX", _CXX_CANDIDATES, "C++", _CXX_HINT, self.env)
+        cc = _compiler("CC", _CC_CANDIDATES, "C", _CC_HINT, self.env)
         juce_dir, juce_source, others = find_juce(self.env)
         if juce_dir is None and juce_source is None and not self.allow_fetch:
             where = f" at VAIST_JUCE_DIR={self.env['VAIST_JUCE_DIR']}" if self.env.get("VAIST_JUCE_DIR") else ""
@@ -308,6 +357,8 @@ class LocalBuilder(Builder):
         tools = tools or self.toolchain()
         if not self.use_archive or tools.juce_dir is None:
             return None
+        if self.formats != ("VST3",) or self.architectures:
+            return None  # the archive is the VST3-only build of JUCE's modules, for one architecture
         root = self.archive_root or (self.cache or cache_dir()) / ARCHIVE_FOLDER
         key = archive_key(tools.juce_dir, tools.cxx, tools.cc, tools.generator, self.configuration, self.env)
         return JuceArchive(root, key)
@@ -376,23 +427,29 @@ class LocalBuilder(Builder):
                 if returncode != 0:
                     yield finished(False, _failure_message(phase, returncode, seen))
                     return
-            bundle = self._find_bundle(binary, project)
-            if bundle is None:
-                yield finished(False, f"the build succeeded but produced no {project.bundle_name}")
-                return
-            problem = _bundle_problem(bundle)
-            if problem:
-                yield finished(False, f"incomplete bundle {bundle}: {problem}")
-                return
+            bundles = []
+            for plugin_format in self.formats:
+                name = _bundle_name(project, plugin_format)
+                bundle = self._find_bundle(binary, project, plugin_format)
+                if bundle is None:
+                    yield finished(False, f"the build succeeded but produced no {name}")
+                    return
+                problem = _bundle_problem(bundle)
+                if problem:
+                    yield finished(False, f"incomplete bundle {bundle}: {problem}")
+                    return
+                bundles.append(bundle)
             if cancel.is_set():
                 yield finished(False, "cancelled", cancelled=True)
                 return
-            try:
-                artifact = install_bundle(bundle, Path(output_dir))
-            except OSError as error:
-                yield finished(False, _os_error_message(error, f"cannot copy {bundle.name} to {output_dir}"))
-                return
-            yield finished(True, f"built {artifact.name}", artifact=artifact)
+            installed = []
+            for bundle in bundles:
+                try:
+                    installed.append(install_bundle(bundle, Path(output_dir)))
+                except OSError as error:
+                    yield finished(False, _os_error_message(error, f"cannot copy {bundle.name} to {output_dir}"))
+                    return
+            yield finished(True, f"built {', '.join(path.name for path in installed)}", artifact=installed[0])
         finally:
             if archive_lock is not None:
                 archive_lock.release()
@@ -467,7 +524,10 @@ class LocalBuilder(Builder):
                 steps.append(
                     (
                         "configure",
-                        [*self._cmake_command(archive.source, archive.binary, tools), f"-DJUCE_DIR={tools.juce_dir}"],
+                        [
+                            *self._cmake_command(archive.source, archive.binary, tools),
+                            f"-DJUCE_DIR={_cmake_path(tools.juce_dir or '')}",
+                        ],
                     )
                 )
             steps.append(("build", [tools.make_program, "-C", str(archive.binary), "-j", str(self.jobs)]))
@@ -520,6 +580,8 @@ class LocalBuilder(Builder):
             "configuration": self.configuration,
             "juce_archive": str(archive.cmake_dir) if archive is not None else None,
         }
+        if self.formats != ("VST3",) or self.architectures:  # CMake cache values: another set, a fresh folder
+            recorded |= {"formats": list(self.formats), "architectures": list(self.architectures)}
         wanted = json.dumps(recorded, indent=2, sort_keys=True)
         binary = folder / "cmake"
         if stamp.is_file() and stamp.read_text() == wanted and (binary / "CMakeCache.txt").is_file():
@@ -530,7 +592,7 @@ class LocalBuilder(Builder):
         return True
 
     def _cmake_command(self, source: Path, binary: Path, tools: Toolchain) -> list[str]:
-        return [
+        command = [
             tools.cmake,
             "-S",
             str(source),
@@ -539,21 +601,26 @@ class LocalBuilder(Builder):
             "-G",
             tools.generator,
             f"-DCMAKE_BUILD_TYPE={self.configuration}",
-            f"-DCMAKE_MAKE_PROGRAM={tools.make_program}",
-            f"-DCMAKE_CXX_COMPILER={tools.cxx}",
-            f"-DCMAKE_C_COMPILER={tools.cc}",
+            f"-DCMAKE_MAKE_PROGRAM={_cmake_path(tools.make_program)}",
+            f"-DCMAKE_CXX_COMPILER={_cmake_path(tools.cxx)}",
+            f"-DCMAKE_C_COMPILER={_cmake_path(tools.cc)}",
         ]
+        if self.architectures:
+            command.append(f"-DCMAKE_OSX_ARCHITECTURES={';'.join(self.architectures)}")
+        return command
 
     def _configure_command(self, folder: Path, tools: Toolchain, archive: JuceArchive | None = None) -> list[str]:
         command = self._cmake_command(folder / "source", folder / "cmake", tools)
-        command.append(f"-DVAIST_JUCE_ARCHIVE={archive.cmake_dir if archive is not None else ''}")
+        command.append(f"-DVAIST_JUCE_ARCHIVE={_cmake_path(archive.cmake_dir) if archive is not None else ''}")
+        if self.formats != ("VST3",):
+            command.append(f"-DVAIST_PLUGIN_FORMATS={';'.join(self.formats)}")
         if tools.juce_dir:
-            command += [f"-DJUCE_DIR={tools.juce_dir}", "-DVAIST_FETCH_JUCE=OFF"]
+            command += [f"-DJUCE_DIR={_cmake_path(tools.juce_dir)}", "-DVAIST_FETCH_JUCE=OFF"]
         elif tools.juce_source:
             command += [
                 "-DCMAKE_DISABLE_FIND_PACKAGE_JUCE=ON",
                 "-DVAIST_FETCH_JUCE=ON",
-                f"-DFETCHCONTENT_SOURCE_DIR_JUCE={tools.juce_source}",
+                f"-DFETCHCONTENT_SOURCE_DIR_JUCE={_cmake_path(tools.juce_source)}",
             ]
         else:
             command += ["-DCMAKE_DISABLE_FIND_PACKAGE_JUCE=ON", "-DVAIST_FETCH_JUCE=ON"]
@@ -575,12 +642,16 @@ class LocalBuilder(Builder):
         """Run one command, yielding its output as events while it runs; its return code."""
         env = dict(self.env)
         env.setdefault("NINJA_STATUS", "[%f/%t] ")
+        if _WINDOWS:
+            env["VSLANG"] = "1033"  # MSVC's messages in English, whatever the system's language: the parser reads them
         env["CLICOLOR"] = "0"
         env.pop("CLICOLOR_FORCE", None)
         event = LogEvent(Level.DEBUG, Source.CMAKE if phase == "configure" else Source.SYSTEM, " ".join(command))
         seen.append(event)
         yield event
         _write_log(log, f"$ {' '.join(command)}\n")
+        if self.echo is not None:
+            self.echo(f"$ {' '.join(command)}")  # ActionsLogParser starts a phase at these
         try:
             process = subprocess.Popen(
                 command,
@@ -616,6 +687,8 @@ class LocalBuilder(Builder):
                 if line is None:
                     break
                 _write_log(log, line if line.endswith("\n") else line + "\n")
+                if self.echo is not None:
+                    self.echo(line.rstrip("\r\n"))
                 for event in parser.feed(line):
                     seen.append(event)
                     yield event
@@ -628,12 +701,18 @@ class LocalBuilder(Builder):
                 _stop(process)
             reader.join(timeout=2)
 
-    def _find_bundle(self, binary: Path, project: GeneratedProject) -> Path | None:
-        expected = binary / f"{project.cmake_target}_artefacts" / self.configuration / "VST3" / project.bundle_name
+    def _find_bundle(self, binary: Path, project: GeneratedProject, plugin_format: str = "VST3") -> Path | None:
+        name = _bundle_name(project, plugin_format)
+        expected = binary / f"{project.cmake_target}_artefacts" / self.configuration / plugin_format / name
         if expected.is_dir():
             return expected
-        matches = sorted(binary.glob(f"{project.cmake_target}_artefacts/**/VST3/{project.bundle_name}"))
+        matches = sorted(binary.glob(f"{project.cmake_target}_artefacts/**/{plugin_format}/{name}"))
         return matches[0] if matches else None
+
+
+def _bundle_name(project: GeneratedProject, plugin_format: str) -> str:
+    """The bundle a format's build produces: `<pluginName>.vst3`, `<pluginName>.component` (AU)."""
+    return project.bundle_name if plugin_format == "VST3" else f"{project.plugin_name}.component"
 
 
 def _pump(stream: IO[str] | None, lines: queue.Queue[str | None]) -> None:
@@ -730,11 +809,13 @@ def _sync_tree(source: Path, target: Path) -> int:
 
 
 def _bundle_problem(bundle: Path) -> str | None:
-    """What is missing from a built bundle (None when complete): its binary must exist and not be empty."""
+    """What is missing from a built bundle (None when complete): its binary must exist and not be empty.
+    Layouts: Contents/<arch>-linux/<name>.so, Contents/MacOS/<name> (a .vst3 or .component on macOS),
+    Contents/<arch>-win/<name>.vst3 (the Windows VST3 bundle: a folder whose DLL has the bundle's name)."""
     contents = bundle / "Contents"
     if sys.platform.startswith("linux"):
         binaries = list(contents.glob("*-linux/*.so"))
-    elif sys.platform == "darwin":  # pragma: no cover
+    elif _MACOS:  # pragma: no cover
         binaries = list((contents / "MacOS").glob("*"))
     else:  # pragma: no cover
         binaries = list(contents.glob("*-win/*.vst3"))
@@ -779,4 +860,4 @@ def _tail(output: str, lines: int = 20) -> str:
     return "\n".join(output.strip().splitlines()[-lines:])
 
 
-__all__ = ["LocalBuilder", "Toolchain", "find_juce", "install_bundle"]
+__all__ = ["PLUGIN_FORMATS", "UNIVERSAL_ARCHITECTURES", "LocalBuilder", "Toolchain", "find_juce", "install_bundle"]

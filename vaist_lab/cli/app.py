@@ -4,7 +4,7 @@ no tracebacks for them."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,19 +60,31 @@ def main() -> None:
     """The command group."""
 
 
-def build_with_progress(project: Any, output_dir: Path, build_dir: Path | None, jobs: int | None, verbose: int) -> Path:
-    """Build with the local builder, progress on stderr; the .vst3 path, or exit 1 with the first errors."""
+def build_with_progress(
+    project: Any,
+    output_dir: Path,
+    build_dir: Path | None,
+    jobs: int | None,
+    verbose: int,
+    formats: Sequence[str] = ("VST3",),
+    architectures: Sequence[str] = (),
+    raw: bool = False,
+) -> Path:
+    """Build with the local builder, progress on stderr; the .vst3 path, or exit 1 with the first errors. `raw`
+    prints the tools' own output instead of progress and parsed lines (the first errors are in it already)."""
     from vaist_lab.build import BuildFinished, Level, LocalBuilder, LogEvent, ProgressEvent
 
-    builder = LocalBuilder(build_dir=build_dir, jobs=jobs)
-    shown = {Level.ERROR, Level.WARNING, Level.INFO} if verbose else set()
-    if verbose > 1:
+    echo = (lambda line: click.echo(line, err=True)) if raw else None
+    builder = LocalBuilder(build_dir=build_dir, jobs=jobs, formats=formats, architectures=architectures, echo=echo)
+    shown = {Level.ERROR, Level.WARNING, Level.INFO} if verbose and not raw else set()
+    if verbose > 1 and not raw:
         shown.add(Level.DEBUG)
     warnings = 0
     result: BuildFinished | None = None
     for event in builder.build(project, output_dir):
         if isinstance(event, ProgressEvent):
-            click.echo(str(event), err=True)
+            if not raw:
+                click.echo(str(event), err=True)
         elif isinstance(event, LogEvent):
             warnings += event.level is Level.WARNING and event.file is not None
             if event.level in shown:
@@ -82,7 +94,7 @@ def build_with_progress(project: Any, output_dir: Path, build_dir: Path | None, 
     if result is None or not result.success or result.artifact is None:
         message = result.message if result else "the build ended without a result"
         click.echo(f"build failed after {result.duration if result else 0:.0f} s: {message}", err=True)
-        for error in result.errors if result else ():
+        for error in result.errors if result and not raw else ():
             click.echo(f"  {error}", err=True)
         sys.exit(1)
     click.echo(f"built in {result.duration:.0f} s ({warnings} compiler warning(s))", err=True)

@@ -181,6 +181,29 @@ def generate(plan_source: str, output_dir: Path, project_key: str | None) -> Non
     default=None,
     help="Also draw the plugin's window into this PNG (no host or display needed).",
 )
+@click.option(
+    "--formats",
+    default="vst3",
+    show_default=True,
+    metavar="LIST",
+    help="Plugin formats, comma-separated: vst3, and au on macOS (the .component lands beside the .vst3).",
+)
+@click.option("--universal", is_flag=True, help="macOS: one binary for arm64 and x86_64.")
+@click.option("--raw", is_flag=True, help="Print the tools' own output (CMake, compiler, linker) as it comes.")
+@click.option(
+    "--remote",
+    type=click.Choice(["github"]),
+    default=None,
+    help="Build on GitHub Actions instead (set up by `vaist-lab remote init`): each platform's zip (plugin, "
+    "verification.json, pluginval.txt) lands in OUTPUT/<platform>/, and the last line printed is OUTPUT.",
+)
+@click.option(
+    "--platforms",
+    default="linux,macos,windows",
+    show_default=True,
+    metavar="LIST",
+    help="With --remote: the platforms to build on, comma-separated.",
+)
 def build(
     plan_source: str,
     output_dir: Path,
@@ -189,10 +212,16 @@ def build(
     jobs: int | None,
     verbose: int,
     editor_png: Path | None,
+    formats: str,
+    universal: bool,
+    raw: bool,
+    remote: str | None,
+    platforms: str,
 ) -> None:
     import tempfile
 
     from vaist_lab.build import BuildError, LocalBuilder
+    from vaist_lab.build.local import UNIVERSAL_ARCHITECTURES
     from vaist_lab.codegen.project import MANIFEST, GeneratedProject, generate_project
 
     with user_errors(), tempfile.TemporaryDirectory(prefix="vaist-project-") as scratch:
@@ -200,7 +229,24 @@ def build(
             project = GeneratedProject.load(plan_source)
         else:
             project = generate_project(load_plan(plan_source), Path(scratch) / "project", project_key)
-        artifact = build_with_progress(project, output_dir, build_dir, jobs, verbose)
+        if remote is not None:
+            from vaist_lab.cli.remote import build_remotely
+
+            if editor_png is not None:
+                raise click.BadParameter("a remote build cannot draw the plugin's window", param_hint="--editor-png")
+            chosen = [name.strip() for name in platforms.split(",") if name.strip()]
+            click.echo(str(build_remotely(project, output_dir, chosen, verbose)))
+            return
+        artifact = build_with_progress(
+            project,
+            output_dir,
+            build_dir,
+            jobs,
+            verbose,
+            formats=[name.strip() for name in formats.split(",") if name.strip()],
+            architectures=UNIVERSAL_ARCHITECTURES if universal else (),
+            raw=raw,
+        )
         if editor_png is not None:
             try:
                 picture = LocalBuilder(build_dir=build_dir, jobs=jobs).snapshot_editor(project, editor_png)

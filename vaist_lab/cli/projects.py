@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from collections.abc import Iterator
 from concurrent.futures import wait
@@ -176,10 +175,10 @@ def project_logs(reference: str) -> None:
 def project_download(reference: str, output_dir: Path, platform: str | None) -> None:
     with local_lab() as (lab, user):
         link = lab.download_link(user, lab.find_project(user, reference).id, platform)
-        source = lab.verify_download(link.url)
+        data = lab.verify_download(link.url)
         output_dir.mkdir(parents=True, exist_ok=True)
         target = output_dir / link.filename
-        shutil.copyfile(source, target)
+        target.write_bytes(data)
         click.echo(str(target))
 
 
@@ -233,6 +232,28 @@ def keys_list() -> None:
     with local_lab() as (lab, user):
         for info in lab.api_keys(user):
             click.echo(f"{info.provider}: {info.hint} (set {info.updated_at:%Y-%m-%d})")
+
+
+@keys.command(
+    "test",
+    help="Try the key of PROVIDER (yours, else the server's) with one minimal real request on its configured "
+    "model; without PROVIDER, every provider that has a key. One line each: ok, wrong key, unknown or retired "
+    "model, no quota, or the provider out of reach. Exits 1 unless every key works.",
+)
+@click.argument("provider", required=False)
+def keys_test(provider: str | None) -> None:
+    from vaist_lab.planner.settings import PROVIDERS
+    from vaist_lab.service.user_lab import UserLab
+
+    with local_lab() as (lab, user):
+        providers = [provider] if provider else [name for name in PROVIDERS if lab.provider_key(user, name)]
+        if not providers:
+            raise click.ClickException("no API keys to test: save one with `vaist-lab keys set PROVIDER`")
+        checks = [UserLab(lab, user).test_api_key(name) for name in providers]
+    for check in checks:
+        click.echo(f"{check.provider}: {check.message}")
+    if not all(check.ok for check in checks):
+        sys.exit(1)
 
 
 @keys.command("delete", help="Forget the key of PROVIDER.")

@@ -138,13 +138,13 @@ def is_modulated(plan: Plan) -> bool:
     return any(block.type in MODULATED_BLOCKS for block in plan.blocks)
 
 
-def _prepared(plan: Plan, values: Values, sample_rate: float) -> Chain:
+def prepared_chain(plan: Plan, values: Values, sample_rate: float) -> Chain:
     chain = Chain(plan, values)
     chain.prepare(sample_rate, max_block=ANALYSIS_BLOCK, channels=2)
     return chain
 
 
-def _input_value(chain: Chain, block_type: str, name: str) -> float | None:
+def input_value(chain: Chain, block_type: str, name: str) -> float | None:
     """The value of the first `block_type` block's numeric input, or None if the chain has no such block."""
     for block, binding in zip(chain.blocks, chain.bindings, strict=True):
         if block.type == block_type:
@@ -179,7 +179,7 @@ def impulse_response(
     """
     if not amplitude > 0.0:
         raise ValueError(f"impulse amplitude {amplitude:g} must be positive")
-    chain = _prepared(plan, values, sample_rate)
+    chain = prepared_chain(plan, values, sample_rate)
     audio = np.zeros((2, 1))
     audio[:, 0] = amplitude
     chain.process(audio)  # first: blocks know their tail only once they have seen their control values
@@ -222,7 +222,7 @@ def frequency_response(
     impulse response taken at SMALL_SIGNAL for a chain that is not LTI (so a nonlinear chain is seen in
     its linear range), at the FFT bins nearest to the frequencies.
     """
-    chain = _prepared(plan, values, sample_rate)
+    chain = prepared_chain(plan, values, sample_rate)
     if frequencies is None:
         targets = _log_frequencies(sample_rate, n_points)
     else:
@@ -331,7 +331,7 @@ def transfer_curve(plan: Plan, values: Values, sample_rate: float, n_points: int
     static_plan = plan.model_copy(update={"dsp_blocks": kept})  # not re-validated: knobs may now be unbound
     # a static curve does not depend on the sample rate (an envelope settles in time constants, not samples):
     # measuring at a low rate makes a compressor's curve cheap enough to follow a knob
-    chain = _prepared(static_plan, values, min(sample_rate, CURVE_SAMPLE_RATE))
+    chain = prepared_chain(static_plan, values, min(sample_rate, CURVE_SAMPLE_RATE))
     if "Envelope" not in {block.type for block in kept}:
         ramp = np.linspace(-1.0, 1.0, n_points)
         output = chain.process(np.tile(ramp, (2, 1)))[0]
@@ -340,10 +340,10 @@ def transfer_curve(plan: Plan, values: Values, sample_rate: float, n_points: int
 
 
 def _compressor_curve(chain: Chain, sample_rate: float, bypassed: tuple[str, ...]) -> TransferCurve:
-    threshold = _input_value(chain, "GainReduction", "threshold")
+    threshold = input_value(chain, "GainReduction", "threshold")
     low = min(-60.0, (threshold if threshold is not None else 0.0) - 30.0)
     levels = np.arange(low, 6.0 + 0.5, 1.0)
-    attack_ms = _input_value(chain, "Envelope", "attack") or 10.0
+    attack_ms = input_value(chain, "Envelope", "attack") or 10.0
     # 7 time constants leave 1 dB steps within 0.001 dB; capped so that a slow attack stays affordable
     hold = int(np.clip(7.0 * attack_ms / 1000.0, 0.002, 0.25) * sample_rate)
     lead_in = 8 * hold  # the detector starts at its -180 dB floor, far below the first step
@@ -354,10 +354,10 @@ def _compressor_curve(chain: Chain, sample_rate: float, bypassed: tuple[str, ...
     return TransferCurve(levels, _level_db(settled), "dB", bypassed)
 
 
-def _settle_seconds(chain: Chain) -> float:
+def settle_seconds(chain: Chain) -> float:
     """How long a steady test signal needs before the output is steady: the tail (a slow reverb is near
     steady well before its -60 dB time) and ten attack time constants of an envelope from its floor."""
-    attack_ms = _input_value(chain, "Envelope", "attack") or 0.0
+    attack_ms = input_value(chain, "Envelope", "attack") or 0.0
     return 0.05 + min(chain.tail_seconds(), 1.0) + min(10.0 * attack_ms / 1000.0, 2.0)
 
 
@@ -376,12 +376,12 @@ def harmonic_spectrum(
     and no leakage. Harmonics above Nyquist fold back as they do in the plugin (it does not oversample);
     where fs / frequency is a whole number they fold onto harmonic bins and count there.
     """
-    chain = _prepared(plan, values, sample_rate)
+    chain = prepared_chain(plan, values, sample_rate)
     window = round(0.25 * sample_rate)
     cycles = max(1, round(frequency * window / sample_rate))
     fundamental = cycles * sample_rate / window
     chain.process(np.zeros((2, 1)))  # a silent first sample, so that the blocks know their tail
-    settle = round(_settle_seconds(chain) * sample_rate)
+    settle = round(settle_seconds(chain) * sample_rate)
     t = np.arange(settle + window) / sample_rate
     audio = np.tile(db_to_gain(level_db) * np.sin(2.0 * np.pi * fundamental * t), (2, 1))
     output = chain.process(audio)[0, settle:]
@@ -409,12 +409,12 @@ def control_traces(plan: Plan, values: Values, sample_rate: float, seconds: floa
     steady -6 dBFS 1 kHz sine from the LFOs' phase 0. Without `seconds` the time shows three cycles of
     the slowest LFO, or the attack and release in full.
     """
-    chain = _prepared(plan, values, sample_rate)
+    chain = prepared_chain(plan, values, sample_rate)
     seconds = seconds if seconds is not None else _trace_seconds(chain)
     n = max(1, round(seconds * sample_rate))
     compressor = any(block.type == "Envelope" for block in chain.blocks)
     quiet, loud = BURST_DB
-    settle = round(_settle_seconds(chain) * sample_rate) if compressor else 0
+    settle = round(settle_seconds(chain) * sample_rate) if compressor else 0
     t = np.arange(-settle, n) / sample_rate
     level = np.full(t.size, loud)
     if compressor:
@@ -428,11 +428,11 @@ def control_traces(plan: Plan, values: Values, sample_rate: float, seconds: floa
 
 
 def _trace_seconds(chain: Chain) -> float:
-    rates = [rate for kind in ("LFO", "ModulatedDelay") if (rate := _input_value(chain, kind, "rate"))]
+    rates = [rate for kind in ("LFO", "ModulatedDelay") if (rate := input_value(chain, kind, "rate"))]
     if rates:
         return float(np.clip(3.0 / min(rates), 0.5, 10.0))
-    attack_ms = _input_value(chain, "Envelope", "attack")
-    release_ms = _input_value(chain, "Envelope", "release")
+    attack_ms = input_value(chain, "Envelope", "attack")
+    release_ms = input_value(chain, "Envelope", "release")
     if attack_ms is not None and release_ms is not None:
         # loud for 40 % of the time (6 attack constants), quiet after it for 40 % (5 release constants)
         return float(np.clip(max(15.0 * attack_ms, 12.5 * release_ms) / 1000.0, 0.5, 10.0))

@@ -3,7 +3,9 @@ offline with no key.
 
 The service and the CLI call `Planner(settings).turn(message, current=..., history=..., model=..., api_keys=...)`
 and get a `PlanResult`: the new plan, or an error with the previous plan untouched. `negotiation` holds the
-pure helpers around turns: `Turn`, `diff_plans`, `revert`, `approve`.
+pure helpers around turns: `Turn`, `diff_plans`, `revert`, `approve`. Every new plan is measured against the one
+before it and the request (`measured`, with `requests` the table from words to measurements): the reply says what
+moved, `PlanResult.check` holds it, and the AI's next request is told what its last plan did not do.
 """
 
 from vaist_lab.planner.negotiation import (

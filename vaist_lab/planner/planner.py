@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from vaist_lab.plan import Plan, PlanError, parse_plan
 from vaist_lab.planner import prompts
+from vaist_lab.planner.keys import key_mismatch
+from vaist_lab.planner.measured import TurnCheck, check_turn
 from vaist_lab.planner.negotiation import PlanDiff, Turn, diff_plans
 from vaist_lab.planner.offline import NotUnderstood, OfflinePlanner
 from vaist_lab.planner.providers import Conversation, ProviderFault, make_provider
@@ -23,6 +25,7 @@ from vaist_lab.planner.settings import (
     MODEL_PREFIXES,
     OFFLINE,
     PROVIDER_ALIASES,
+    PROVIDER_TITLES,
     PlannerConfigError,
     PlannerSettings,
     ProviderName,
@@ -41,9 +44,10 @@ _FAULT_TEXT = {
     "non_json": "{provider} did not answer with a JSON plan",
     "refusal": "{provider} declined to answer",
     "auth": "{provider} refused {key} API key",
+    "not_found": "{provider} has no model {model!r} for {key} key (or it is retired): pick another in the settings",
+    "quota": "{provider} says the account of {key} key has no quota or credit left",
     "bad_request": "{provider} refused the request",
 }
-_PROVIDER_TITLES = {"gemini": "Gemini", "anthropic": "Claude", "openai": "OpenAI"}
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def resolve_backend(model: str | None, api_keys: Mapping[str, str] | None, setti
         return Backend(provider, model_name, user_keys[provider], "user")
     if settings.fallback_keys.get(provider):
         return Backend(provider, model_name, settings.fallback_keys[provider], "server")
-    title = _PROVIDER_TITLES[provider]
+    title = PROVIDER_TITLES[provider]
     return Backend(None, notice=f"No {title} API key (yours or the server's), so the offline planner answered.")
 
 
@@ -124,6 +128,7 @@ class PlanResult:
     attempts: int = 0  # provider calls made (retries and repairs included)
     repairs: int = 0  # invalid plans sent back with their errors
     problems: tuple[str, ...] = ()  # the last invalid plan's problems, when that is why the turn failed
+    check: TurnCheck | None = None  # a new plan measured against the one before and the request
 
     @property
     def current(self) -> Plan | None:
@@ -172,10 +177,14 @@ class Planner:
                 plan, notes = self._offline.revise(current, message)
         except NotUnderstood as error:
             return _failed(current, " ".join(filter(None, [backend.notice, str(error)])), backend)
-        return _succeeded(current, plan, backend, notes=[backend.notice, *notes])
+        return _succeeded(current, plan, backend, message, notes=[backend.notice, *notes])
 
     def _ai_turn(self, message: str, current: Plan | None, history: Sequence[Turn], backend: Backend) -> PlanResult:
         assert backend.provider and backend.model and backend.api_key
+        mismatch = key_mismatch(backend.provider, backend.api_key)
+        if mismatch:  # sending it would only leak one provider's key to another
+            whose = "your" if backend.key_source == "user" else "the server's"
+            return _failed(current, f"Not sent: {whose} {mismatch}.", backend)
         provider = make_provider(backend.provider, backend.model, backend.api_key, self.settings)
         talk = prompts.conversation(message, current, history)
         attempts = 0
@@ -203,10 +212,10 @@ class Planner:
                 problems = tuple(error.problems)
                 talk = prompts.with_repair(talk, payload, problems)
                 continue
-            return _succeeded(current, plan, backend, attempts=attempts, repairs=repairs)
+            return _succeeded(current, plan, backend, message, attempts=attempts, repairs=repairs)
         listed = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
         error_text = (
-            f"{_PROVIDER_TITLES[backend.provider]}'s plan was still invalid after {self.settings.repairs} "
+            f"{PROVIDER_TITLES[backend.provider]}'s plan was still invalid after {self.settings.repairs} "
             f"correction(s): {listed}."
         )
         return _failed(current, error_text, backend, attempts, self.settings.repairs, problems)
@@ -215,7 +224,7 @@ class Planner:
         assert backend.provider
         key = "your" if backend.key_source == "user" else "the server's"
         what = _FAULT_TEXT[fault.kind].format(
-            provider=_PROVIDER_TITLES[backend.provider], timeout=self.settings.timeout, key=key
+            provider=PROVIDER_TITLES[backend.provider], timeout=self.settings.timeout, key=key, model=backend.model
         )
         tries = f" ({attempts} {'try' if attempts == 1 else 'tries'})"
         if fault.kind == "rate_limit" and fault.retry_after and fault.retry_after > self.settings.max_retry_after:
@@ -227,12 +236,20 @@ def _succeeded(
     previous: Plan | None,
     plan: Plan,
     backend: Backend,
+    message: str,
     *,
     notes: Sequence[str] = (),
     attempts: int = 0,
     repairs: int = 0,
 ) -> PlanResult:
     difference = diff_plans(previous, plan)
+    try:
+        check: TurnCheck | None = check_turn(previous, plan, message)
+    except Exception as error:  # a measurement that fails must not lose the turn's plan
+        log.exception("measuring %s failed", plan.plugin_name)
+        check, measured = None, [f"The plan could not be measured ({type(error).__name__})."]
+    else:
+        measured = check.lines()
     if previous is None:
         knobs = ", ".join(parameter.display_name for parameter in plan.parameters)
         body = f"{plan.plugin_name} ({plan.category.value}): {plan.explanation}\nKnobs: {knobs}."
@@ -240,9 +257,9 @@ def _succeeded(
         body = f"{plan.plugin_name}: no changes."
     else:
         body = f"{plan.plugin_name}, changed:\n" + "\n".join(f"- {line}" for line in difference.lines)
-    reply = "\n".join([*(note for note in notes if note), body])
+    reply = "\n".join([*(note for note in notes if note), body, *measured])
     return PlanResult(
-        True, reply, previous, plan, None, difference, backend.label, backend.key_source, attempts, repairs
+        True, reply, previous, plan, None, difference, backend.label, backend.key_source, attempts, repairs, check=check
     )
 
 

@@ -5,6 +5,7 @@ repair."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -12,9 +13,12 @@ from typing import Any
 from vaist_lab.plan import CATALOGUE, BlockSpec, Category, ChoiceInput, Plan
 from vaist_lab.plan.catalogue import UNITS
 from vaist_lab.plan.models import MAX_BLOCKS, MAX_PARAMETERS
+from vaist_lab.planner.measured import provider_notes
 from vaist_lab.planner.negotiation import Turn
 from vaist_lab.planner.providers.base import Conversation, Message
 from vaist_lab.planner.templates import templates_by_category
+
+log = logging.getLogger(__name__)
 
 # Earlier chat turns sent with a revision: enough for context, bounded so a long chat stays affordable.
 HISTORY_TURNS = 12
@@ -84,14 +88,16 @@ def first_turn(prompt: str) -> str:
     return f"Design a plugin for this request:\n{prompt.strip()}\n\nAnswer with the whole plan."
 
 
-def revision_turn(current: Plan, feedback: str) -> str:
-    return (
-        "The current plan:\n"
-        f"{json.dumps(current.to_json_dict(), indent=1)}\n\n"
-        f"The musician's feedback:\n{feedback.strip()}\n\n"
+def revision_turn(current: Plan, feedback: str, measured: str = "") -> str:
+    """The current plan, what its reference model measures (and what the last plan failed to do), the feedback."""
+    sections = [
+        f"The current plan:\n{json.dumps(current.to_json_dict(), indent=1)}",
+        measured.strip(),
+        f"The musician's feedback:\n{feedback.strip()}",
         "Revise the plan to follow the feedback. Answer with the whole revised plan, every field, not a patch; "
-        "keep what the feedback does not ask to change."
-    )
+        "keep what the feedback does not ask to change.",
+    ]
+    return "\n\n".join(section for section in sections if section)
 
 
 def repair_turn(problems: Sequence[str]) -> str:
@@ -103,10 +109,18 @@ def repair_turn(problems: Sequence[str]) -> str:
 
 def conversation(message: str, current: Plan | None, history: Sequence[Turn] = ()) -> Conversation:
     """The conversation for one turn: the recent chat (text only; the current plan travels in full in the
-    last message) and the request, a first design or a revision."""
+    last message, with its measurements) and the request, a first design or a revision."""
     messages = [Message(turn.role, turn.content) for turn in history[-HISTORY_TURNS:] if turn.content.strip()]
-    request = first_turn(message) if current is None else revision_turn(current, message)
+    request = first_turn(message) if current is None else revision_turn(current, message, _measured(current, history))
     return Conversation(system_prompt(), _alternating([*messages, Message("user", request)]))
+
+
+def _measured(current: Plan, history: Sequence[Turn]) -> str:
+    try:
+        return provider_notes(current, history)
+    except Exception:  # the request goes without its measurements rather than not at all
+        log.exception("measuring %s for the provider failed", current.plugin_name)
+        return ""
 
 
 def with_repair(previous: Conversation, payload: dict[str, Any], problems: Sequence[str]) -> Conversation:

@@ -1,8 +1,9 @@
 """The plan's JSON Schema (`plan_json_schema`) in the dialect each provider's structured-output mode accepts.
 
 Both forms are derived from the one schema in code, so a new block or rule reaches every provider at once.
-What a dialect cannot say (a length limit, an integer constant) is dropped from it and left to validation,
-which the planner runs on every answer anyway.
+What a dialect cannot say (a length limit, an integer constant, an empty choice) is dropped from it and left
+to validation, which the planner runs on every answer anyway. `vaist_lab.planner.contract` checks each form
+against its provider's documented rules; the tests run it on the schemas the SDKs actually send.
 """
 
 from __future__ import annotations
@@ -87,9 +88,23 @@ def _to_gemini(node: JsonSchema, definitions: JsonSchema) -> JsonSchema:
                 result["enum"] = [value]
             else:
                 result["description"] = f"always {value}"
+        elif key == "enum":
+            # Gemini refuses empty enum values ("enum[0]: cannot be empty"). The one empty choice of a plan, a
+            # parameter's unit "", is also its default, so the field is left out instead (the plan parser takes
+            # a missing unit as "").
+            result["enum"] = [choice for choice in value if choice != ""]
+            if "" in value:
+                result["description"] = "leave this field out for none"
         elif key == "properties":
-            result["properties"] = {name: _to_gemini(item, definitions) for name, item in value.items()}
-            result["propertyOrdering"] = list(value)
+            # an OBJECT needs properties on Gemini ("should be non-empty for OBJECT type"): a block's inputs
+            # object with none (AllPass takes no inputs) is left out of its variant, as the plan allows
+            properties = {
+                name: _to_gemini(item, definitions)
+                for name, item in value.items()
+                if item.get("type") != "object" or item.get("properties")
+            }
+            result["properties"] = properties
+            result["propertyOrdering"] = list(properties)
         elif key == "items":
             result["items"] = _to_gemini(value, definitions)
         elif key == "anyOf":
@@ -129,11 +144,16 @@ def _to_openai(node: JsonSchema) -> JsonSchema:
             result[key] = value
     if "enum" in result and "type" not in result:
         result["type"] = "string"
+    if "const" in result and "type" not in result:  # strict mode wants a type on every node, constants too
+        result["type"] = _JSON_TYPES[type(result["const"])]
     if result.get("type") == "object":
         result["additionalProperties"] = False
         result.setdefault("properties", {})
         result.setdefault("required", [])
     return result
+
+
+_JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
 def _nullable(node: JsonSchema) -> JsonSchema:

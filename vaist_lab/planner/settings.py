@@ -18,6 +18,8 @@ PROVIDERS: tuple[ProviderName, ...] = ("gemini", "anthropic", "openai")
 OFFLINE = "offline"
 AUTO = "auto"
 
+PROVIDER_TITLES: dict[ProviderName, str] = {"gemini": "Gemini", "anthropic": "Claude", "openai": "OpenAI"}
+
 # What a user or the CLI may call a provider, besides its own name.
 PROVIDER_ALIASES: dict[str, ProviderName] = {
     "gemini": "gemini",
@@ -28,17 +30,28 @@ PROVIDER_ALIASES: dict[str, ProviderName] = {
     "gpt": "openai",
 }
 
+# Current models as of 2026-12, chosen from what the installed SDKs name and do not list as deprecated (the
+# test_default_models checks that against anthropic's deprecated_models, openai's ChatModel notes and the
+# Gemini deprecations table in vaist_lab.planner.lifecycle):
+# - gemini-3.8-flash: the model google-genai 3.x's own examples use, "our most intelligent Flash model", no
+#   shutdown announced (https://ai.google.dev/gemini-api/docs/deprecations);
+# - claude-sonnet-5-5: the current Sonnet (claude-sonnet-5 is legacy; claude-sonnet-4-5 reached end of life
+#   2026-11-30), "the best combination of speed and intelligence";
+# - gpt-6.1-sol: OpenAI's balanced GPT-6 tier (gpt-6-astra is restricted to some accounts); it takes Chat
+#   Completions with a strict json_schema response format (tools only through Responses, which we do not use).
 DEFAULT_MODELS: dict[ProviderName, str] = {
-    "gemini": "gemini-2.5-flash",
-    "anthropic": "claude-sonnet-4-5",
-    "openai": "gpt-4.1-mini",
+    "gemini": "gemini-3.8-flash",
+    "anthropic": "claude-sonnet-5-5",
+    "openai": "gpt-6.1-sol",
 }
 
-# A bare model name picks its provider by prefix ("claude-opus-4-1" -> anthropic); "provider:model" always works.
+# A bare model name picks its provider by prefix ("claude-opus-5-5" -> anthropic); "provider:model" always works.
+# OpenAI's o1/o3/o4 reasoning lines and chatgpt-4o-latest are retired or shut down in the installed SDK's
+# notes, so their names no longer pick a provider on their own ("openai:o3" still does).
 MODEL_PREFIXES: dict[ProviderName, tuple[str, ...]] = {
     "gemini": ("gemini", "gemma"),
     "anthropic": ("claude",),
-    "openai": ("gpt", "o1", "o3", "o4", "chatgpt"),
+    "openai": ("gpt",),
 }
 
 # The server's own keys, used when the user has none: the VAIST_ name first, so a server can keep a key

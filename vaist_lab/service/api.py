@@ -8,11 +8,13 @@ widgets cannot tell the two apart. Nothing here hands out an ORM object, a stora
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from vaist_lab.planner.measured import MeasuredFact
 from vaist_lab.planner.settings import DEFAULT_MODELS, PROVIDERS
+from vaist_lab.planner.settings import PROVIDER_TITLES as AI_PROVIDER_TITLES
 from vaist_lab.service.views import (
     ApiKeyInfo,
     CurrentUser,
@@ -25,7 +27,7 @@ from vaist_lab.service.views import (
 ProjectId = uuid.UUID | str
 
 # What the model picker offers: the offline planner, then each provider (the configured model first).
-PROVIDER_TITLES = {"offline": "Offline (no key)", "gemini": "Gemini", "anthropic": "Claude", "openai": "OpenAI"}
+PROVIDER_TITLES = {"offline": "Offline (no key)", **AI_PROVIDER_TITLES}
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class TurnView:
     error: str | None = None
     diff: dict[str, Any] | None = None  # PlanDiff.to_json(): parametersAdded, blocksChanged, summary...
     backend: str = "offline"
+    # the new plan measured against the one before: the facts the musician's words asked about, then those
+    # that moved (a first plan: its headline facts)
+    measurements: tuple[MeasuredFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,20 @@ class ModelChoice:
     provider: str
     title: str
     has_key: bool  # a key (the user's or the server's) is there for its provider
+    note: str = ""  # e.g. why only the configured model is offered (the provider's list could not be had)
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """What testing a provider's key found, in one line. `kind`: ok, deprecated (works, on a deprecated model),
+    wrong_provider (another provider's key, not sent), auth, not_found (no such model), quota, rate_limit,
+    unreachable, failed, or no_key."""
+
+    provider: str
+    model: str
+    ok: bool
+    kind: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -120,16 +139,25 @@ class LabApi(Protocol):
     def api_keys(self) -> list[ApiKeyInfo]: ...
     def set_api_key(self, provider: str, key: str) -> ApiKeyInfo: ...
     def delete_api_key(self, provider: str) -> bool: ...
+    def test_api_key(self, provider: str) -> KeyCheck: ...
 
 
-def model_choices(has_key: Mapping[str, bool], configured: Mapping[str, str] | None = None) -> list[ModelChoice]:
-    """The offline planner and one choice per provider (its configured model), marked by whether a key exists."""
+def model_choices(
+    has_key: Mapping[str, bool],
+    configured: Mapping[str, str] | None = None,
+    listed: Mapping[str, Sequence[str]] | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> list[ModelChoice]:
+    """The offline planner, then per provider its configured model and the others `listed` for it (the models
+    the provider listed for the user's key), marked by whether a key exists; `notes` by provider."""
     configured = configured or DEFAULT_MODELS
     choices = [ModelChoice("offline", "offline", PROVIDER_TITLES["offline"], True)]
     for provider in PROVIDERS:
-        model = configured.get(provider) or DEFAULT_MODELS[provider]
-        title = f"{PROVIDER_TITLES[provider]} · {model}"
-        choices.append(ModelChoice(f"{provider}:{model}", provider, title, bool(has_key.get(provider))))
+        default = configured.get(provider) or DEFAULT_MODELS[provider]
+        models = dict.fromkeys([default, *(listed or {}).get(provider, ())])
+        keyed, note = bool(has_key.get(provider)), (notes or {}).get(provider, "")
+        title = PROVIDER_TITLES[provider]
+        choices += [ModelChoice(f"{provider}:{model}", provider, f"{title} · {model}", keyed, note) for model in models]
     return choices
 
 
@@ -138,6 +166,7 @@ __all__ = [
     "BuildReport",
     "DownloadedFile",
     "FidelityFigure",
+    "KeyCheck",
     "LabApi",
     "ModelChoice",
     "ProjectId",

@@ -29,7 +29,7 @@ from vaist_lab.build.events import Level, LogEvent, Source
 from vaist_lab.build.locks import FileLock
 from vaist_lab.service.builds import BuildJob, BuildRunner, register_running
 from vaist_lab.service.settings import LabSettings
-from vaist_lab.store.artifacts import LocalArtifactStorage
+from vaist_lab.store.artifacts import artifact_storage
 from vaist_lab.store.database import Database
 from vaist_lab.store.models import utc_now
 from vaist_lab.store.secrets import load_keyring
@@ -69,7 +69,7 @@ def run(task: dict) -> None:
     data = Path(task["data"])
     database = Database(task["database_url"], settings.busy_timeout)
     try:
-        storage = LocalArtifactStorage(data / "artifacts", load_keyring(data, create=False).signing_key)
+        storage = artifact_storage(data / "artifacts", load_keyring(data, create=False).signing_key)
         runner = BuildRunner(database, storage, settings, utc_now, Path(task["work_root"]))
         cancel = register_running(job.build_id)
         signal.signal(signal.SIGTERM, lambda *_: cancel.set())

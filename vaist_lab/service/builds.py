@@ -587,8 +587,16 @@ class BuildRunner:
         return finished
 
     def _store(self, job: BuildJob, artifact: Path, workspace: Path, inspection: Inspection) -> dict[str, Any]:
-        """Put the artifact (a .vst3 bundle is a folder: zipped) and its window's picture into the storage;
-        the artifact's info."""
+        """Put the artifact (a .vst3 bundle is a folder: zipped) and its window's picture into the storage,
+        labelled with their project, its owner, the platform and the build; the artifact's info."""
+        with self.database.session() as session:
+            owner = session.scalar(select(Project.user_id).where(Project.id == job.project_id))
+        metadata = {
+            "project": str(job.project_id),
+            "user": str(owner),
+            "platform": job.platform,
+            "build": str(job.build_id),
+        }
         if artifact.is_dir():
             archive = shutil.make_archive(
                 str(workspace / "archive" / artifact.name), "zip", root_dir=artifact.parent, base_dir=artifact.name
@@ -597,7 +605,7 @@ class BuildRunner:
         else:
             source = artifact
         key = artifact_key(job.project_id, job.platform, source.name)
-        stored = self.storage.put(key, source)
+        stored = self.storage.put(key, source, metadata)
         info = {
             "key": stored.key,
             "filename": source.name,
@@ -608,7 +616,7 @@ class BuildRunner:
         }
         if inspection.editor_png is not None:
             picture = artifact_key(job.project_id, job.platform, f"{Path(artifact.name).stem}-window.png")
-            info["editor_png"] = self.storage.put(picture, inspection.editor_png).key
+            info["editor_png"] = self.storage.put(picture, inspection.editor_png, metadata).key
         if inspection.editor_error is not None:
             info["editor_error"] = inspection.editor_error
         return info

@@ -41,6 +41,8 @@ from vaist_lab.config import cache_dir, data_dir
 from vaist_lab.plan import Plan, parse_plan
 from vaist_lab.plan.io import load_template, template_names
 from vaist_lab.planner import Planner, PlanResult, Turn, resolve_backend
+from vaist_lab.planner.keys import KeyCheckResult, check_key
+from vaist_lab.planner.settings import PROVIDER_ALIASES, ProviderName
 from vaist_lab.service.api import BuildReport
 from vaist_lab.service.builds import (
     BuildExecutor,
@@ -68,6 +70,7 @@ from vaist_lab.service.errors import (
 )
 from vaist_lab.service.inspection import build_report
 from vaist_lab.service.maintenance import cleanup, fail_build, recover_builds
+from vaist_lab.service.provider_models import ModelList, ModelLists
 from vaist_lab.service.settings import LabSettings
 from vaist_lab.service.status import APPROVED, BUILDING, DRAFT, FAILED, PLANNING, SUCCESS, check_transition
 from vaist_lab.service.views import (
@@ -85,7 +88,7 @@ from vaist_lab.service.views import (
     RotationReport,
     TemplateView,
 )
-from vaist_lab.store.artifacts import ArtifactStorage, DownloadLink, LocalArtifactStorage
+from vaist_lab.store.artifacts import ArtifactStorage, DownloadLink, LocalArtifactStorage, artifact_storage
 from vaist_lab.store.database import Database, database_url
 from vaist_lab.store.errors import StoreError
 from vaist_lab.store.models import (
@@ -143,6 +146,7 @@ class Lab:
         )
         self._builds: dict[uuid.UUID, BuildHandle] = {}  # started by this Lab, by project
         self._planner = planner
+        self._model_lists = ModelLists()
 
     @classmethod
     def open(
@@ -161,14 +165,15 @@ class Lab:
     ) -> Lab:
         """Open the database (`url`, else $VAIST_DATABASE_URL, else the SQLite file in the data folder),
         upgrade its schema, load the secrets (single-user mode creates the local secret file on first
-        start; a server needs VAIST_SECRET_KEY), seed the templates and recover interrupted builds."""
+        start; a server needs VAIST_SECRET_KEY), open the artifact storage (VAIST_ARTIFACT_STORE: local files
+        in the data folder, or an S3 bucket), seed the templates and recover interrupted builds."""
         data = data or data_dir()
         settings = settings or LabSettings.from_environment()
         database = Database(url or database_url(data), settings.busy_timeout)
         try:
             database.upgrade()
             keyring = load_keyring(data, create=single_user)
-            storage = LocalArtifactStorage(data / "artifacts", keyring.signing_key)
+            storage = artifact_storage(data / "artifacts", keyring.signing_key)
             lab = cls(
                 database,
                 keyring,
@@ -271,7 +276,9 @@ class Lab:
             row.key_id = self.keyring.current_id
             row.hint = mask(key)
             row.updated_at = now
-            return ApiKeyInfo(provider, row.hint, now)
+            info = ApiKeyInfo(provider, row.hint, now)
+        self._forget_model_list(user, provider)
+        return info
 
     def api_keys(self, user: CurrentUser) -> list[ApiKeyInfo]:
         """The user's stored keys as masked hints (what a settings page shows)."""
@@ -308,7 +315,37 @@ class Lab:
         provider = _provider(provider)
         with self.database.session() as session:
             result = session.execute(delete(ApiKey).where(ApiKey.user_id == user.id, ApiKey.provider == provider))
-            return result.rowcount > 0
+        self._forget_model_list(user, provider)
+        return result.rowcount > 0
+
+    def provider_key(self, user: CurrentUser, provider: str) -> str | None:
+        """The key the planner would use for `provider` (gemini, anthropic, openai or an alias): the user's,
+        else the server's, else None. Plaintext: never show or log it."""
+        name = _planner_provider(provider)
+        users = {
+            PROVIDER_ALIASES.get(stored): key for stored, key in self.decrypted_api_keys(user).items() if key.strip()
+        }
+        return users.get(name) or self.planner.settings.fallback_keys.get(name) or None
+
+    def list_models(self, user: CurrentUser, provider: str) -> ModelList | None:
+        """The models of `provider` that can plan, as the provider lists them for the user's key (else the
+        server's), cached a few minutes; the configured model alone, with a note, when listing fails; None
+        without any key."""
+        name = _planner_provider(provider)
+        key = self.provider_key(user, name)
+        return self._model_lists.get(user.id, name, key, self.planner.settings) if key else None
+
+    def test_api_key(self, user: CurrentUser, provider: str) -> KeyCheckResult | None:
+        """One minimal real request with the key `provider` would use (see `provider_key`), on its configured
+        model: what works and what does not, in one line. None without any key."""
+        name = _planner_provider(provider)
+        key = self.provider_key(user, name)
+        return check_key(name, key, self.planner.settings) if key else None
+
+    def _forget_model_list(self, user: CurrentUser, provider: str) -> None:
+        name = PROVIDER_ALIASES.get(provider)
+        if name is not None:
+            self._model_lists.forget(user.id, name)
 
     def rotate_secrets(self) -> RotationReport:
         """Re-encrypt every stored API key with the current secret. In single-user mode a new secret is
@@ -860,7 +897,7 @@ class Lab:
             try:  # through a signed link, as a download goes
                 key = info["editor_png"]
                 link = self.storage.download_link(key, Path(key).name, self.clock() + self.settings.link_lifetime)
-                picture = self.verify_download(link.url).read_bytes()
+                picture = self.verify_download(link.url)
             except (OSError, StoreError):
                 logger.warning("the picture %s of project %s is gone", info["editor_png"], project.id)
         return build_report(platform, info, picture)
@@ -880,9 +917,10 @@ class Lab:
         expires_at = self.clock() + (expires_in or self.settings.link_lifetime)
         return self.storage.download_link(info["key"], info["filename"], expires_at)
 
-    def verify_download(self, url: str) -> Path:
-        """The file behind a download link, if the link is genuine and has not expired."""
-        return self.storage.verify_link(url, self.clock())
+    def verify_download(self, url: str) -> bytes:
+        """The file behind a download link (its bytes, fetched from the storage), if the link is genuine and
+        has not expired."""
+        return self.storage.read(self.storage.verify_link(url, self.clock()))
 
     # -- templates --------------------------------------------------------------------------------------
 
@@ -997,6 +1035,13 @@ def _provider(provider: str) -> str:
     if not PROVIDER_PATTERN.match(provider):
         raise InvalidInput(f"{provider!r} is not a provider name (lowercase letters, digits, - and _)")
     return provider
+
+
+def _planner_provider(provider: str) -> ProviderName:
+    name = PROVIDER_ALIASES.get(provider.strip().lower())
+    if name is None:
+        raise InvalidInput(f"{provider!r} is not a provider: use gemini, claude (anthropic) or openai")
+    return name
 
 
 def _api_key_context(user_id: uuid.UUID, provider: str) -> str:

@@ -46,7 +46,8 @@ class LabSettings:
     def from_environment(cls, env: Mapping[str, str] | None = None) -> LabSettings:
         """Defaults, overridden by VAIST_GENERATIONS_PER_HOUR, VAIST_GENERATIONS_PER_DAY (a positive number,
         or 'unlimited'), VAIST_MAX_PROMPT_CHARS, VAIST_MAX_REPLY_CHARS, VAIST_BUILD_WORKERS, VAIST_BUSY_TIMEOUT
-        (seconds) and VAIST_VERIFY_BUILDS (1 or 0)."""
+        (seconds), VAIST_VERIFY_BUILDS (1 or 0) and VAIST_DOWNLOAD_LINK_TTL (how long a download link works:
+        seconds, or an age like 15m, 1h, 7d)."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         for name in ("generations_per_hour", "generations_per_day"):
@@ -70,6 +71,8 @@ class LabSettings:
             if text not in _TRUE + _FALSE:
                 raise InvalidInput(f"VAIST_VERIFY_BUILDS must be 1 or 0, not {env['VAIST_VERIFY_BUILDS']!r}")
             values["verify_builds"] = text in _TRUE
+        if env.get("VAIST_DOWNLOAD_LINK_TTL") is not None:
+            values["link_lifetime"] = _lifetime("VAIST_DOWNLOAD_LINK_TTL", env["VAIST_DOWNLOAD_LINK_TTL"])
         return cls(**values)  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, Any]:
@@ -96,6 +99,17 @@ def _limit(variable: str, text: str, allow_unlimited: bool = True) -> int | None
         also = " or 'unlimited'" if allow_unlimited else ""
         raise InvalidInput(f"{variable} must be a positive whole number{also}, not {text!r}")
     return value
+
+
+def _lifetime(variable: str, text: str) -> timedelta:
+    """Seconds ('3600') or an age ('1h'), above zero."""
+    try:
+        lifetime = timedelta(seconds=float(text))
+    except (ValueError, OverflowError):
+        lifetime = parse_age(text) if _AGE.match(text) else timedelta(0)
+    if lifetime <= timedelta(0):
+        raise InvalidInput(f"{variable} must be seconds or an age like 15m, 1h or 7d, above zero, not {text!r}")
+    return lifetime
 
 
 def parse_age(text: str) -> timedelta:

@@ -10,7 +10,7 @@ builder); a running build can only finish (a cancelled build is FAILED).
 from __future__ import annotations
 
 from vaist_lab.service.errors import InvalidTransition
-from vaist_lab.store.models import ProjectStatus
+from vaist_lab.status import ProjectStatus
 
 DRAFT, PLANNING, APPROVED, BUILDING, SUCCESS, FAILED = ProjectStatus
 

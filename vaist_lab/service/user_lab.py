@@ -13,8 +13,16 @@ from pathlib import Path
 from typing import Any, Self
 
 from vaist_lab.config import data_dir
-from vaist_lab.planner.settings import PROVIDER_ALIASES
-from vaist_lab.service.api import BuildReport, DownloadedFile, ModelChoice, ProjectId, TurnView, model_choices
+from vaist_lab.planner.settings import PROVIDER_ALIASES, PROVIDER_TITLES, PROVIDERS
+from vaist_lab.service.api import (
+    BuildReport,
+    DownloadedFile,
+    KeyCheck,
+    ModelChoice,
+    ProjectId,
+    TurnView,
+    model_choices,
+)
 from vaist_lab.service.builds import DetachedBuildExecutor
 from vaist_lab.service.lab import Lab
 from vaist_lab.service.settings import LabSettings
@@ -99,6 +107,7 @@ class UserLab:
             error=result.error,
             diff=result.diff.to_json() if result.diff is not None else None,
             backend=result.backend,
+            measurements=result.check.facts if result.check is not None else (),
         )
 
     def revert_plan(self, project_id: ProjectId, version: int) -> ProjectView:
@@ -139,17 +148,22 @@ class UserLab:
     def download(self, project_id: ProjectId, platform: str | None = None) -> DownloadedFile:
         """The built plugin's file, fetched through its signed download link."""
         link = self.lab.download_link(self._user, project_id, platform)
-        return DownloadedFile(link.filename, self.lab.verify_download(link.url).read_bytes())
+        return DownloadedFile(link.filename, self.lab.verify_download(link.url))
 
     # settings
 
     def models(self) -> list[ModelChoice]:
-        """The offline planner and each provider's configured model, marked by whether a key (the user's or
-        the server's) is there for it."""
+        """The offline planner, then each provider's configured model and, where a key (the user's or the
+        server's) is there, the other models the provider lists for it that can plan (cached a few minutes;
+        when listing fails, the configured model with a note saying why)."""
         settings = self.lab.planner.settings
         users = [PROVIDER_ALIASES.get(info.provider) for info in self.lab.api_keys(self._user)]
         servers = [provider for provider, key in settings.fallback_keys.items() if key]
-        return model_choices(dict.fromkeys([*users, *servers], True), settings.models)
+        has_key = dict.fromkeys([*users, *servers], True)
+        lists = [self.lab.list_models(self._user, provider) for provider in PROVIDERS if has_key.get(provider)]
+        listed = {item.provider: item.models for item in lists if item is not None}
+        notes = {item.provider: item.note for item in lists if item is not None and item.note}
+        return model_choices(has_key, settings.models, listed, notes)
 
     def preferred_model(self) -> str | None:
         return self.lab.preferred_model(self._user)
@@ -165,6 +179,15 @@ class UserLab:
 
     def delete_api_key(self, provider: str) -> bool:
         return self.lab.delete_api_key(self._user, provider)
+
+    def test_api_key(self, provider: str) -> KeyCheck:
+        found = self.lab.test_api_key(self._user, provider)
+        if found is None:
+            name = PROVIDER_ALIASES[provider.strip().lower()]  # test_api_key refused any other name
+            model = self.lab.planner.settings.model_for(name)
+            message = f"no key: no {PROVIDER_TITLES[name]} key is saved (nor set on the server); save one first"
+            return KeyCheck(name, model, False, "no_key", message)
+        return KeyCheck(found.provider, found.model, found.ok, found.kind, found.message)
 
 
 __all__ = ["UserLab"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vaist_lab.plan import Plan, parse_plan
-from vaist_lab.store.models import ProjectStatus
+from vaist_lab.status import ProjectStatus
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from vaist_lab.store.artifacts import (
     StoredArtifact,
     StoredObject,
     artifact_key,
+    artifact_storage,
 )
 from vaist_lab.store.database import DATABASE_URL_ENV, Database, database_url
 from vaist_lab.store.errors import (
+    ArtifactNotFound,
     DatabaseLocked,
     DatabaseReadOnly,
     DatabaseTooNew,
@@ -35,6 +37,7 @@ from vaist_lab.store.secrets import Keyring, load_keyring, mask
 __all__ = [
     "DATABASE_URL_ENV",
     "ApiKey",
+    "ArtifactNotFound",
     "ArtifactStorage",
     "BuildLog",
     "ChatMessage",
@@ -58,6 +61,7 @@ __all__ = [
     "Template",
     "User",
     "artifact_key",
+    "artifact_storage",
     "database_url",
     "load_keyring",
     "mask",

@@ -1,13 +1,14 @@
-"""Where built plugins are kept, behind one small interface: local files under the data folder now; an
-S3/R2 bucket later implements the same five methods (put, delete, objects, download_link, and verifying
-its own links where it signs them itself; a bucket's presigned URLs need no verifying here).
+"""Where built plugins are kept, behind one small interface (put, read, delete, objects, download_link,
+verify_link): local files under the data folder (`LocalArtifactStorage`, the default) or an S3-compatible
+bucket (`vaist_lab.store.s3`: AWS S3, Cloudflare R2, MinIO), chosen by `artifact_storage` from
+VAIST_ARTIFACT_STORE.
 
 Keys are `projects/<project id>/<platform>/<file name>` (see `artifact_key`): plain relative paths of
 safe characters, so that a key can never leave the storage root.
 
 A local download link is `/artifacts/<key>?expires=<unix time>&signature=<hex>`, an HMAC-SHA256 of the key
 and expiry under a key derived from the secret (store.secrets); `LocalArtifactStorage.verify_link` checks it
-and returns the file, for whatever serves the link (the CLI, a web app later).
+and returns the key it names, for whatever serves the link (the CLI, a web app later).
 """
 
 from __future__ import annotations
@@ -19,18 +20,21 @@ import re
 import tempfile
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from vaist_lab.store.errors import InvalidDownloadLink, StoreError
+from vaist_lab.store.errors import ArtifactNotFound, InvalidDownloadLink, StoreError
 
 _SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
 KEY_PATTERN = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
 LINK_PREFIX = "/artifacts/"
 _INCOMING = ".incoming"  # partly written objects; never listed
+STORE_VARIABLE = "VAIST_ARTIFACT_STORE"
+LINK_INCOMPLETE = "the download link is incomplete"
+LINK_FORGED = "the download link's signature is wrong"
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,10 @@ def project_of_key(key: str) -> uuid.UUID | None:
         return None
 
 
+def link_expired(expires_at: datetime) -> InvalidDownloadLink:
+    return InvalidDownloadLink(f"the download link expired at {expires_at:%Y-%m-%d %H:%M} UTC: ask for a new one")
+
+
 def check_key(key: str) -> None:
     if not KEY_PATTERN.match(key) or ".." in key:
         raise StoreError(f"invalid artifact key {key!r}")
@@ -82,8 +90,14 @@ class ArtifactStorage(ABC):
     """Stores files by key; lists, deletes, and hands out expiring download links for them."""
 
     @abstractmethod
-    def put(self, key: str, source: Path) -> StoredArtifact:
-        """Store the file `source` under `key` (replacing what was there); whole or not at all."""
+    def put(self, key: str, source: Path, metadata: Mapping[str, str] | None = None) -> StoredArtifact:
+        """Store the file `source` under `key` (replacing what was there); whole or not at all: if it fails,
+        what was under `key` stays. `metadata` (project, user, platform) goes with the object where the
+        storage keeps metadata (a bucket's x-amz-meta-*; local files keep none: the database knows)."""
+
+    @abstractmethod
+    def read(self, key: str) -> bytes:
+        """The stored object's bytes; ArtifactNotFound if there is none."""
 
     @abstractmethod
     def delete(self, key: str) -> bool:
@@ -97,10 +111,10 @@ class ArtifactStorage(ABC):
     def download_link(self, key: str, filename: str, expires_at: datetime) -> DownloadLink:
         """A link to `key` that works until `expires_at`."""
 
-    def verify_link(self, url: str, now: datetime) -> Path:
-        """The local file a link of this storage points at. Storages whose links are served elsewhere (a
-        bucket's presigned URLs) have nothing to verify here."""
-        raise InvalidDownloadLink("this storage's links are served by the storage itself")
+    @abstractmethod
+    def verify_link(self, url: str, now: datetime) -> str:
+        """The key a link of this storage points at, if the link is genuine and has not expired at `now`;
+        InvalidDownloadLink otherwise."""
 
 
 class LocalArtifactStorage(ArtifactStorage):
@@ -112,7 +126,7 @@ class LocalArtifactStorage(ArtifactStorage):
         check_key(key)
         return self.root / key
 
-    def put(self, key: str, source: Path) -> StoredArtifact:
+    def put(self, key: str, source: Path, metadata: Mapping[str, str] | None = None) -> StoredArtifact:
         target = self.path(key)
         incoming = self.root / _INCOMING
         incoming.mkdir(parents=True, exist_ok=True)
@@ -130,6 +144,12 @@ class LocalArtifactStorage(ArtifactStorage):
             Path(scratch).unlink(missing_ok=True)
             raise
         return StoredArtifact(key, target.stat().st_size, digest.hexdigest())
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError:
+            raise ArtifactNotFound(f"no artifact {key} in {self.root}") from None
 
     def delete(self, key: str) -> bool:
         target = self.path(key)
@@ -164,8 +184,9 @@ class LocalArtifactStorage(ArtifactStorage):
         url = f"{LINK_PREFIX}{quote(key)}?expires={expires}&signature={self._signature(key, expires)}"
         return DownloadLink(url, filename, path.stat().st_size, datetime.fromtimestamp(expires, UTC), path)
 
-    def verify_link(self, url: str, now: datetime) -> Path:
-        """The file a link of ours points at, if its signature is right and it has not expired."""
+    def verify_link(self, url: str, now: datetime) -> str:
+        """The key a link of ours points at, if its signature is right, it has not expired and its file
+        is there."""
         parts = urlsplit(url)
         if not parts.path.startswith(LINK_PREFIX):
             raise InvalidDownloadLink("not a vaist-lab download link")
@@ -175,31 +196,46 @@ class LocalArtifactStorage(ArtifactStorage):
             expires = int(query["expires"][0])
             signature = query["signature"][0]
         except (KeyError, ValueError, IndexError):
-            raise InvalidDownloadLink("the download link is incomplete") from None
+            raise InvalidDownloadLink(LINK_INCOMPLETE) from None
         if not KEY_PATTERN.match(key) or not hmac.compare_digest(signature, self._signature(key, expires)):
-            raise InvalidDownloadLink("the download link's signature is wrong")
+            raise InvalidDownloadLink(LINK_FORGED)
         if now.timestamp() > expires:
-            raise InvalidDownloadLink(
-                f"the download link expired at {datetime.fromtimestamp(expires, UTC):%Y-%m-%d %H:%M} UTC: "
-                "ask for a new one"
-            )
-        path = self.path(key)
-        if not path.is_file():
+            raise link_expired(datetime.fromtimestamp(expires, UTC))
+        if not self.path(key).is_file():
             raise InvalidDownloadLink("the file of this download link no longer exists")
-        return path
+        return key
 
     def _signature(self, key: str, expires: int) -> str:
         return hmac.new(self._signing_key, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
 
 
+def artifact_storage(root: Path, signing_key: bytes, env: Mapping[str, str] | None = None) -> ArtifactStorage:
+    """The storage VAIST_ARTIFACT_STORE names: `local` (the default: files under `root`, links signed with
+    `signing_key`) or `s3` (a bucket configured by the VAIST_S3_* variables, see vaist_lab.store.s3)."""
+    env = os.environ if env is None else env
+    kind = env.get(STORE_VARIABLE, "").strip().lower() or "local"
+    if kind == "local":
+        return LocalArtifactStorage(root, signing_key)
+    if kind == "s3":
+        from vaist_lab.store.s3 import S3ArtifactStorage, S3Settings  # boto3 is imported only when used
+
+        return S3ArtifactStorage(S3Settings.from_environment(env))
+    raise StoreError(f"{STORE_VARIABLE} must be local or s3, not {env[STORE_VARIABLE]!r}")
+
+
 __all__ = [
     "KEY_PATTERN",
+    "LINK_FORGED",
+    "LINK_INCOMPLETE",
+    "STORE_VARIABLE",
     "ArtifactStorage",
     "DownloadLink",
     "LocalArtifactStorage",
     "StoredArtifact",
     "StoredObject",
     "artifact_key",
+    "artifact_storage",
     "check_key",
+    "link_expired",
     "project_of_key",
 ]

@@ -36,7 +36,12 @@ class InvalidDownloadLink(StoreError):
     """A download link that is malformed, expired, forged, or points at nothing."""
 
 
+class ArtifactNotFound(StoreError):
+    """No stored object under the key asked for."""
+
+
 __all__ = [
+    "ArtifactNotFound",
     "DatabaseLocked",
     "DatabaseReadOnly",
     "DatabaseTooNew",

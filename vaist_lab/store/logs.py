@@ -32,7 +32,7 @@ def add_build_logs(
             "build_id": build_id,
             "level": event.level.value,
             "source": event.source.value,
-            "platform": platform,
+            "platform": event.platform or platform,  # a multi-platform build tags its lines
             "message": event.message
             if len(event.message) <= max_message_chars
             else event.message[:max_message_chars] + "…",

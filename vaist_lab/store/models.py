@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -33,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from vaist_lab.status import ProjectStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -61,15 +62,6 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class ProjectStatus(StrEnum):
-    DRAFT = "DRAFT"  # created, no plan yet
-    PLANNING = "PLANNING"  # has a plan under discussion
-    APPROVED = "APPROVED"  # the user approved the current plan; ready to build
-    BUILDING = "BUILDING"
-    SUCCESS = "SUCCESS"
-    FAILED = "FAILED"
 
 
 class Base(DeclarativeBase):

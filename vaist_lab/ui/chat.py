@@ -1,5 +1,6 @@
-"""The plan chat: the conversation, what each turn changed in the plan, going back to any version, and
-a clear word when a turn fails (the plan stays as it was)."""
+"""The plan chat: the conversation, what each turn changed in the plan and what it measures (the facts the
+musician asked about, then those that moved), going back to any version, and a clear word when a turn fails
+(the plan stays as it was)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from vaist_lab.plan import parse_plan
+from vaist_lab.plan import Plan, parse_plan
+from vaist_lab.planner.measured import QUANTITIES, MeasuredFact, TurnCheck, check_turn
 from vaist_lab.planner.negotiation import diff_plans
 from vaist_lab.service.views import MessageView, ProjectDetail
 from vaist_lab.ui.markup import ago, escape
 
 SendMessage = Callable[[str], None]
 Revert = Callable[[int], None]
+
+MEASURED_TURNS = 12  # the latest turns shown with their measurements (older replies state theirs in words)
 
 
 def _show(value: Any) -> str:
@@ -67,6 +71,62 @@ def turn_diffs(detail: ProjectDetail) -> dict[int, dict[str, Any]]:
     return diffs
 
 
+def _value(fact: MeasuredFact) -> str:
+    spec = QUANTITIES[fact.quantity]
+    if fact.old is None:
+        return spec.show(fact.new) if fact.new is not None else ""
+    if fact.new is None:
+        return f"{spec.show(fact.old)} → none"
+    return f"{spec.show(fact.old)} → {spec.show(fact.new)}"
+
+
+def measured_html(check: TurnCheck) -> str:
+    """A turn's measurements, compact: each request with a tick or a cross and the fact it was judged by, then
+    the other facts that moved, with an arrow up or down, old → new and units."""
+    items: list[str] = []
+    for request in check.requests:
+        mark, kind = ("✓", "ok") if request.honoured else ("✗", "miss")
+        asked = f"you asked “{escape(request.words)}”"
+        if request.fact is None:
+            items.append(f"<li class='vaist-measured-miss'><span>·</span> {asked}: not measured for this plan</li>")
+            continue
+        verdict = "" if request.honoured else f" ({request.verdict})"
+        items.append(
+            f"<li class='vaist-measured-{kind}'><span>{mark}</span> {asked}: "
+            f"{escape(request.fact.label)} {escape(_value(request.fact))}{verdict}</li>"
+        )
+    for fact in check.facts:
+        if fact.asked:
+            continue
+        arrow, kind = {1: ("↑", "up"), -1: ("↓", "down")}.get(fact.change, ("·", "new"))
+        items.append(
+            f"<li class='vaist-measured-{kind}'><span>{arrow}</span> {escape(fact.label)} {escape(_value(fact))}</li>"
+        )
+    if not items:
+        return ""
+    return (
+        f"<ul class='vaist-turn-measured' title='measured on the reference model at the defaults'>{''.join(items)}</ul>"
+    )
+
+
+def turn_checks(detail: ProjectDetail, latest: int = MEASURED_TURNS) -> dict[int, TurnCheck]:
+    """For the latest plan versions a chat message proposed: the plan measured against the version before it
+    and the user's message (planner.measured.check_turn; a first plan shows its headline facts)."""
+    plans: dict[int, Plan] = {}
+    for item in detail.plan_history:
+        plans[item.version] = parse_plan(item.plan_json, f"plan version {item.version}")
+    asked: dict[int, str] = {}
+    for before, message in zip([None, *detail.messages], detail.messages, strict=False):
+        if message.role == "assistant" and message.plan_version in plans:
+            asked[message.plan_version] = before.content if before is not None and before.role == "user" else ""
+    checks: dict[int, TurnCheck] = {}
+    for version in sorted(asked)[-latest:]:
+        earlier = [number for number in plans if number < version]
+        previous = plans[max(earlier)] if earlier else None
+        checks[version] = check_turn(previous, plans[version], asked[version])
+    return checks
+
+
 class ChatPanel(widgets.VBox):
     def __init__(self, on_send: SendMessage, on_revert: Revert) -> None:
         self._on_send = on_send
@@ -110,6 +170,7 @@ class ChatPanel(widgets.VBox):
             return
         self._shown = key
         diffs = turn_diffs(detail)
+        checks = turn_checks(detail)
         current = detail.project.plan_version
         rows: list[widgets.Widget] = []
         if not detail.messages:
@@ -119,10 +180,16 @@ class ChatPanel(widgets.VBox):
                 )
             )
         for message in detail.messages:
-            rows.append(self._turn(message, diffs, current))
+            rows.append(self._turn(message, diffs, checks, current))
         self.turns.children = rows
 
-    def _turn(self, message: MessageView, diffs: dict[int, dict[str, Any]], current: int) -> widgets.Widget:
+    def _turn(
+        self,
+        message: MessageView,
+        diffs: dict[int, dict[str, Any]],
+        checks: dict[int, TurnCheck],
+        current: int,
+    ) -> widgets.Widget:
         when = ago(message.created_at)
         if message.role == "user":
             html = (
@@ -135,9 +202,14 @@ class ChatPanel(widgets.VBox):
         version = message.plan_version
         tag = f"<span class='vaist-version'>v{version}</span>" if version else ""
         diff = diff_html(diffs[version]) if version in diffs else ""
+        content, measured = message.content, ""
+        if version in checks:  # the facts as a list, instead of the reply's sentences that state them
+            stated = set(checks[version].lines())
+            content = "\n".join(line for line in content.splitlines() if line not in stated)
+            measured = measured_html(checks[version])
         failed = " vaist-bubble-failed" if version is None else ""
         html = (
-            f"<div class='vaist-bubble vaist-bubble-lab{failed}'>{tag}{escape(message.content)}{diff}"
+            f"<div class='vaist-bubble vaist-bubble-lab{failed}'>{tag}{escape(content)}{diff}{measured}"
             f"<div class='vaist-when'>{when}</div></div>"
         )
         children: list[widgets.Widget] = [widgets.HTML(html, layout=widgets.Layout(max_width="85%"))]
@@ -183,4 +255,4 @@ class ChatPanel(widgets.VBox):
         )
 
 
-__all__ = ["ChatPanel", "diff_html", "turn_diffs"]
+__all__ = ["ChatPanel", "diff_html", "measured_html", "turn_checks", "turn_diffs"]

@@ -1,11 +1,12 @@
-"""Settings: which model plans (offline, Gemini, Claude, OpenAI) and the user's API keys. A key goes in
-once and never comes back: only its masked hint is shown."""
+"""Settings: which model plans (offline, or one of the models Gemini, Claude and OpenAI list for the user's
+keys) and the user's API keys, each with a Test button (one minimal real request, its verdict in one line).
+A key goes in once and never comes back: only its masked hint is shown."""
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 
-from vaist_lab.service.api import PROVIDER_TITLES
+from vaist_lab.service.api import PROVIDER_TITLES, KeyCheck, ModelChoice
 from vaist_lab.service.views import ApiKeyInfo
 from vaist_lab.ui.markup import escape
 from vaist_lab.ui.state import ProjectState
@@ -62,7 +63,7 @@ class SettingsPanel(widgets.VBox):
             quiet=True,
         )
 
-    def _show(self, loaded: tuple) -> None:
+    def _show(self, loaded: tuple[list[ModelChoice], str | None, list[ApiKeyInfo]]) -> None:
         choices, preferred, keys = loaded
         self._loading = True
         try:
@@ -74,11 +75,18 @@ class SettingsPanel(widgets.VBox):
             self.model.value = preferred if preferred in values else AUTO
         finally:
             self._loading = False
+        notes = dict.fromkeys(choice.note for choice in choices if choice.note)
+        self.model_note.value = "".join(
+            f"<div class='vaist-muted vaist-model-list-note'>{escape(note)}</div>" for note in notes
+        )
         self._show_keys(keys)
 
     def _show_keys(self, keys: list[ApiKeyInfo]) -> None:
         rows: list[widgets.Widget] = []
         for info in keys:
+            test = widgets.Button(description="Test", icon="plug", layout=widgets.Layout(width="90px"))
+            test.add_class("vaist-key-test")
+            test.on_click(lambda _, provider=info.provider: self._test(provider))
             remove = widgets.Button(description="Remove", icon="trash", layout=widgets.Layout(width="100px"))
             remove.add_class("vaist-key-remove")
             remove.on_click(lambda _, provider=info.provider: self._remove(provider))
@@ -87,7 +95,7 @@ class SettingsPanel(widgets.VBox):
                 f"<code>{escape(info.hint)}</code> <span class='vaist-muted'>saved "
                 f"{info.updated_at:%Y-%m-%d %H:%M}</span></span>"
             )
-            rows.append(widgets.HBox([hint, remove], layout=widgets.Layout(align_items="center")))
+            rows.append(widgets.HBox([hint, remove, test], layout=widgets.Layout(align_items="center")))
         self.key_list.children = rows or [
             widgets.HTML("<div class='vaist-muted'>No keys saved: the offline planner answers.</div>")
         ]
@@ -118,6 +126,20 @@ class SettingsPanel(widgets.VBox):
         self.state.run(
             lambda: self.state.api.set_api_key(provider, key),
             saved,
+            failed=lambda error: setattr(self.message, "value", f"<div class='vaist-error'>{escape(str(error))}</div>"),
+        )
+
+    def _test(self, provider: str) -> None:
+        title = escape(PROVIDER_TITLES.get(provider, provider))
+        self.message.value = f"<div class='vaist-muted'>Testing your {title} key…</div>"
+
+        def tested(check: KeyCheck) -> None:
+            style = "vaist-ok" if check.ok else "vaist-error"
+            self.message.value = f"<div class='{style} vaist-key-check'>{title}: {escape(check.message)}</div>"
+
+        self.state.run(
+            lambda: self.state.api.test_api_key(provider),
+            tested,
             failed=lambda error: setattr(self.message, "value", f"<div class='vaist-error'>{escape(str(error))}</div>"),
         )
 

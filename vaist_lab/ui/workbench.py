@@ -2,8 +2,8 @@
 build and settings, composed over one service (`LabApi`). Shown by the Voila app and in notebooks:
 
     from vaist_lab.ui import Workbench
-    Workbench()                 # single-user: the in-process lab with the local user
-    Workbench(api=some_client)  # any LabApi, e.g. a client of the hub service
+    Workbench()                 # in a hub's single-user server: HubLab; else the in-process lab, local user
+    Workbench(api=some_client)  # any LabApi
 """
 
 from __future__ import annotations
@@ -39,7 +39,15 @@ def stylesheet() -> widgets.HTML:
     return widgets.HTML(f"<style>{css}</style>", layout=widgets.Layout(display="none"))
 
 
-def _local_api() -> LabApi:
+def default_api() -> LabApi:
+    """The hub service's client in a hub's single-user server (its token and the service's URL in the
+    environment: vaist_lab.hub.client.hub_connection), else the in-process lab of single-user mode (imported
+    only then: a hub's kernel never loads the database library)."""
+    from vaist_lab.hub.client import HubLab, hub_connection
+
+    connection = hub_connection()
+    if connection is not None:
+        return HubLab(connection.service_url, connection.token)
     from vaist_lab.service.user_lab import UserLab
 
     return UserLab.local()
@@ -47,7 +55,7 @@ def _local_api() -> LabApi:
 
 class Workbench(widgets.VBox):
     def __init__(self, api: LabApi | None = None) -> None:
-        self.state = state = ProjectState(api or _local_api())
+        self.state = state = ProjectState(api or default_api())
         self.back = widgets.Button(description="Projects", icon="arrow-left", layout=widgets.Layout(width="auto"))
         self.back.add_class("vaist-back")
         self.back.on_click(lambda _: self.show_dashboard())

@@ -24,9 +24,8 @@ from vaist_lab.planner.offline.words import (
     STOPWORDS,
     matches,
     mentions,
-    normalise,
-    words,
 )
+from vaist_lab.planner.requests import normalise, words
 from vaist_lab.planner.templates import templates_by_category
 
 _UNIT = r"(ms|msec|milliseconds?|s|secs?|seconds?|khz|hz|db|%|percent|bpm|:\s*1)"

@@ -12,7 +12,8 @@ from typing import Any
 
 from vaist_lab.plan import CATALOGUE, Category, ChoiceInput, NumericInput, Plan, parse_plan
 from vaist_lab.plan.models import MAX_BLOCKS, MAX_PARAMETERS
-from vaist_lab.planner.offline.words import ROLES, matches, normalise
+from vaist_lab.planner.offline.words import ROLES, matches
+from vaist_lab.planner.requests import normalise
 
 Parameter = dict[str, Any]
 Block = dict[str, Any]
@@ -21,6 +22,7 @@ Block = dict[str, Any]
 TRAILING_BLOCKS = ("Mix", "OutputGain")
 # Multiplicative steps for knobs whose hearing is logarithmic; others move by a fifth of their range.
 LOG_UNITS = ("Hz", "ms", "s", ":1")
+STEP_FACTOR = 1.5  # a noticeable step of a knob in LOG_UNITS
 
 
 class CannotApply(Exception):
@@ -132,7 +134,7 @@ class PlanEditor:
         old = parameter["default"]
         step = direction * strength  # signed: a negative strength turns the move round
         if parameter["unit"] in LOG_UNITS and old > 0:
-            target = old * 1.5**step
+            target = old * STEP_FACTOR**step
         else:
             target = old + step * 0.2 * (parameter["max"] - parameter["min"])
         new = self.set_default(parameter, target)

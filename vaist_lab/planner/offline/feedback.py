@@ -13,19 +13,25 @@ each clause is read as the first of these it matches:
 | hard clip, fuzzier / tube, warm saturation / softer clipping | the Waveshaper curve |
 | lowpass / highpass / bandpass / notch | the filter's mode |
 | rms / peak detector | the compressor's detector |
+| what it asks of the sound (planner.requests): | each applied, then checked by measuring the plan (offline.checked) |
 | longer / shorter | delay time, reverb size, compressor release or glide |
+| longer / shorter tail | reverb size or delay feedback |
 | darker, warmer / brighter | the low-pass tone knob or reverb damping (adds a Tone or Air knob when there is none) |
-| faster / slower | LFO or chorus rate |
+| less / more fizz | the tone knob, then the drive (adds a Tone knob) |
+| more / less drive, grit, dirt, crunch | the drive |
+| tighter low end, less bass / more bass | the low cut (knob or fixed), else adds a Low cut or Bass knob |
+| faster / slower, faster / slower attack or release | LFO or chorus rate; the compressor's attack or release |
+| more / less squash, compression | threshold and ratio |
+| more / less resonance, repeats (feedback), depth (wobble) | that knob ("more feedback" adds one to a delay) |
 | louder / quieter | 3 dB on the level knob (adds one when there is none) |
 | bigger / smaller, wider / narrower, deeper / shallower | room size, stereo width, modulation depth |
-| smoother / choppier | tremolo softness |
 | more intense, heavier, stronger / subtler, gentler, cleaner | the knobs that carry the effect (mix, drive, ...) |
+| smoother / choppier | tremolo softness |
 | more / less / raise / lower / turn up / down <knob> | that knob by a step ("a lot more": two, "a bit": half) |
 
-"more feedback" gives a delay without a feedback knob one; "less intense" is "subtler".
-
 A clause that names no verb after one that did ("remove tone and mix") takes the previous verb. The edits
-that apply are kept and named in the reply; when none applies the turn fails with what the planner
+that apply are kept and named in the reply; a request whose measurement does not move the asked way is undone
+(the next candidate edit is tried) and said so. When nothing applies the turn fails with what the planner
 understands, and the plan is unchanged.
 """
 
@@ -37,19 +43,33 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vaist_lab.planner.offline.checked import honour
 from vaist_lab.planner.offline.design import NUMBER_WITH_UNIT, apply_numbers
 from vaist_lab.planner.offline.editor import CannotApply, PlanEditor, pascal_case
-from vaist_lab.planner.offline.knobs import ADDERS, darker, intensify, louder, move_role
-from vaist_lab.planner.offline.words import STOPWORDS, normalise, word_list, words
+from vaist_lab.planner.offline.knobs import ADDERS, move_role
+from vaist_lab.planner.offline.words import STOPWORDS
+from vaist_lab.planner.requests import (
+    CLAUSE_BREAK,
+    DOWN_WORDS,
+    STRONG_WORDS,
+    UP_WORDS,
+    WEAK_WORDS,
+    normalise,
+    read_request,
+    strength_of,
+    word_list,
+    words,
+)
 
 UNDERSTOOD = (
     "longer/shorter, darker/brighter, faster/slower, louder/quieter, bigger/smaller, wider/narrower, "
-    "deeper, smoother/choppier, more intense/subtler, more/less <knob>, add a mix/tone/level/feedback knob, "
+    "deeper, smoother/choppier, more intense/subtler, less fizz, more grit, tighter low end/more bass, "
+    "more squash, more resonance, faster/slower attack or release, longer tail, more/less <knob>, "
+    "add a mix/tone/level/feedback knob, "
     "remove <knob>, set <knob> to <value>, <knob> from <low> to <high>, square/triangle/saw/sine wave, "
     "hard clip/tube, lowpass/highpass/bandpass/notch, rms/peak, call it <Name>, grid/vertical/horizontal layout"
 )
 
-CLAUSE_BREAK = re.compile(r"[,.;!?\n]+|\b(?:and|but|then|also|plus)\b", re.IGNORECASE)
 RENAME = re.compile(
     r"\b(?:call it|name it|rename(?: it)?(?: to)?|called|named)\s+[\"']?([A-Za-z][A-Za-z0-9 ]{1,40})", re.I
 )
@@ -66,12 +86,7 @@ ADDABLE = {
     "tone": "tone",
 }
 
-UP_WORDS = word_list("more increase raise higher up boost extra")
-DOWN_WORDS = word_list("less decrease reduce lower down fewer cut")
-STRONG_WORDS = word_list("lot lots much way far loads")
-WEAK_WORDS = word_list("bit slightly little touch tad hair")
-
-# Adjectives of feedback: (words, the edit). An edit's strength is signed: negative turns it round ("less darker").
+# An adjective's edit; its strength is signed: negative turns it round ("less choppy").
 Edit = Callable[[PlanEditor, float], str]
 
 
@@ -85,42 +100,10 @@ def _role(role: str, direction: int, missing: str) -> Edit:
     return edit
 
 
-def _longer(direction: int) -> Edit:
-    def edit(editor: PlanEditor, strength: float) -> str:
-        for role in ("time", "size", "release", "glide", "softness"):
-            moved = move_role(editor, role, direction, strength)
-            if moved:
-                return moved
-        raise CannotApply("this plan has no time, size or release knob to make longer or shorter")
-
-    return edit
-
-
+# Adjectives no measurement covers (the edges of a tremolo's swell): applied as they are.
 ADJECTIVES: tuple[tuple[tuple[str, ...], Edit], ...] = (
-    (word_list("longer lengthier"), _longer(1)),
-    (word_list("shorter tighter"), _longer(-1)),
-    (word_list("darker warmer duller mellower murkier"), lambda editor, s: darker(editor, -1, s)),
-    (word_list("brighter crisper airier sharper clearer sparklier"), lambda editor, s: darker(editor, 1, s)),
-    (word_list("faster quicker"), _role("rate", 1, "this plan has no rate knob")),
-    (word_list("slower"), _role("rate", -1, "this plan has no rate knob")),
-    (word_list("louder"), lambda editor, s: louder(editor, 1 if s > 0 else -1)),
-    (word_list("quieter"), lambda editor, s: louder(editor, -1 if s > 0 else 1)),
-    (word_list("bigger larger roomier"), _role("size", 1, "this plan has no size knob")),
-    (word_list("smaller"), _role("size", -1, "this plan has no size knob")),
-    (word_list("wider"), _role("width", 1, "this plan has no width knob")),
-    (word_list("narrower"), _role("width", -1, "this plan has no width knob")),
-    (word_list("deeper"), _role("depth", 1, "this plan has no depth knob")),
-    (word_list("shallower"), _role("depth", -1, "this plan has no depth knob")),
     (word_list("smoother rounder"), _role("softness", 1, "this plan has no softness knob")),
     (word_list("choppier harsher"), _role("softness", -1, "this plan has no softness knob")),
-    (
-        word_list("intense intenser heavier stronger aggressive extreme dirtier wilder harder"),
-        lambda editor, s: intensify(editor, 1, s),
-    ),
-    (
-        word_list("subtle subtler gentler milder cleaner lighter tamer calmer"),
-        lambda editor, s: intensify(editor, -1, s),
-    ),
 )
 
 FILTER_BLOCKS = ("StateVariable", "Biquad", "OnePole")
@@ -172,7 +155,8 @@ def _has_verb(text: str) -> bool:
 
 def _clause(editor: PlanEditor, clause: str, text: str, reading: Reading) -> tuple[bool, str | None]:
     """Apply one clause; whether it was understood, and the verb it used (for the next clause to borrow)."""
-    for reader in (_rename, _layout, _range, _number, _remove, _add, _choice, _adjective, _more_or_less):
+    readers = (_rename, _layout, _range, _number, _remove, _add, _choice, _request, _adjective, _more_or_less)
+    for reader in readers:
         saved = copy.deepcopy(editor.data)
         try:
             outcome = reader(editor, clause, text)
@@ -287,12 +271,18 @@ def _to_biquad(editor: PlanEditor, mode: str) -> None:
             }
 
 
+def _request(editor: PlanEditor, clause: str, text: str) -> str | None:
+    """What the clause asks of the sound (darker, less fizz, more squash...), applied and checked by measuring."""
+    request = read_request(text)
+    return honour(editor, request) if request is not None else None
+
+
 def _adjective(editor: PlanEditor, clause: str, text: str) -> str | None:
     tokens = words(text)
-    sign = -1 if "less" in tokens else 1  # "less intense" is "subtler"
+    sign = -1 if "less" in tokens else 1  # "less choppy" is "smoother"
     for triggers, edit in ADJECTIVES:
         if set(tokens) & set(triggers):
-            return edit(editor, sign * _strength(tokens))
+            return edit(editor, sign * strength_of(tokens))
     return None
 
 
@@ -307,24 +297,11 @@ def _more_or_less(editor: PlanEditor, clause: str, text: str) -> str | None:
     ]
     parameter = _named_in(editor, " ".join(subject))
     if parameter is None:
-        kind = next((ADDABLE[word] for word in subject if word in ADDABLE), None)
-        if kind == "feedback" and up:  # "more feedback" on a delay without the knob: give it one
-            return ADDERS["feedback"](editor)
-        if kind == "level":
-            return louder(editor, direction)
         if subject:
             raise CannotApply(f"no knob called {' '.join(subject)!r} (knobs: {_knobs(editor)})")
         return None
-    old, new = editor.nudge(parameter, direction, _strength(tokens))
+    old, new = editor.nudge(parameter, direction, strength_of(tokens))
     return editor.describe_move(parameter, old, new)
-
-
-def _strength(tokens: list[str]) -> float:
-    if set(tokens) & set(STRONG_WORDS):
-        return 2.0
-    if set(tokens) & set(WEAK_WORDS):
-        return 0.5
-    return 1.0
 
 
 def _named_in(editor: PlanEditor, text: str) -> dict | None:

@@ -1,13 +1,15 @@
 """Knobs the offline planner can add to any plan, each with the block it drives, and the moves a word asks of
-a role ("darker" of the tone knob, "longer" of the time knob), shared by first designs and feedback."""
+a role ("more intense" of the knobs that carry the effect, "louder" of the level knob), shared by first designs
+and feedback."""
 
 from __future__ import annotations
 
 from vaist_lab.plan import Category
-from vaist_lab.planner.offline.editor import CannotApply, PlanEditor
+from vaist_lab.planner.offline.editor import STEP_FACTOR, CannotApply, PlanEditor
 from vaist_lab.planner.offline.words import INTENSITY
 
 WET_CATEGORIES = (Category.DELAY, Category.REVERB, Category.CHORUS)
+FIXED_LOW_CUT_RANGE = (20.0, 1000.0)
 
 
 def add_mix(editor: PlanEditor, default: float | None = None) -> str:
@@ -75,6 +77,46 @@ def add_feedback(editor: PlanEditor, default: float = 40) -> str:
     return f"added a Feedback knob ({editor.describe(parameter)})"
 
 
+def add_low_cut(editor: PlanEditor, default: float = 150) -> str:
+    """A high-pass at the very end (after the dry/wet mix, so the dry signal is tightened too)."""
+    if editor.playing("lowcut"):
+        raise CannotApply("the plan already has a low-cut knob")
+    parameter = editor.add_parameter("lowCut", "Low cut", "Hz", 20, 1000, default)
+    editor.insert_block(
+        {"type": "Biquad", "inputs": {"mode": "highpass", "frequency": parameter["name"], "q": 0.7071}}, at_end=True
+    )
+    return f"added a Low cut knob, a high-pass at the end ({editor.describe(parameter)})"
+
+
+def add_bass(editor: PlanEditor, default: float = 4) -> str:
+    """More low end where there is no low cut to open: a 150 Hz low shelf at the end with its boost on a knob."""
+    if editor.parameter("bass"):
+        raise CannotApply("the plan already has a Bass knob")
+    parameter = editor.add_parameter("bass", "Bass", "dB", 0, 12, default)
+    editor.insert_block(
+        {"type": "Biquad", "inputs": {"mode": "lowshelf", "frequency": 150, "gain": parameter["name"]}}, at_end=True
+    )
+    return f"added a Bass knob, a 150 Hz low shelf ({editor.describe(parameter)})"
+
+
+def move_fixed_low_cut(editor: PlanEditor, direction: int, strength: float = 1.0) -> str | None:
+    """Move every high-pass whose frequency is a constant (no knob) by the step a knob in Hz takes; None when
+    there is none."""
+    moved = []
+    for block in editor.blocks:
+        frequency = block["inputs"].get("frequency")
+        if block["inputs"].get("mode") != "highpass" or not isinstance(frequency, int | float):
+            continue
+        low, high = FIXED_LOW_CUT_RANGE
+        new = round(min(max(frequency * STEP_FACTOR ** (direction * strength), low), high))
+        if new != frequency:
+            block["inputs"]["frequency"] = new
+            moved.append(f"the fixed {frequency:g} Hz low cut -> {new:g} Hz")
+    if not moved and any(block["inputs"].get("mode") == "highpass" for block in editor.blocks):
+        raise CannotApply("the fixed low cut is already at its limit")
+    return "; ".join(moved) or None
+
+
 ADDERS = {"mix": add_mix, "level": add_level, "tone": add_tone, "feedback": add_feedback}
 
 
@@ -85,14 +127,6 @@ def move_role(editor: PlanEditor, role: str, direction: int, strength: float = 1
         return None
     old, new = editor.nudge(parameter, direction, strength)
     return editor.describe_move(parameter, old, new)
-
-
-def darker(editor: PlanEditor, direction: int, strength: float = 1.0) -> str:
-    """Darker (-1) or brighter (+1): the low-pass tone knob, else a reverb's damping, else a new knob."""
-    moved = move_role(editor, "tone", direction, strength) or move_role(editor, "damping", -direction, strength)
-    if moved:
-        return moved
-    return add_tone(editor, 2500) if direction < 0 else add_air(editor)
 
 
 def intensify(editor: PlanEditor, direction: int, strength: float = 1.0) -> str:

@@ -1,27 +1,17 @@
 """The offline planner's vocabulary: which words point to which category, which knob a word talks about (a
 *role*, found through the block inputs a parameter drives, whatever the parameter is called), and which
-adjectives push a knob up or down.
+adjectives push a knob up or down. The words feedback shares with the AI path's checks are in
+planner.requests.
 
 A keyword ending in `*` matches any word it begins ("compress*": compressor, compression, compressed).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from vaist_lab.plan import Category
-
-
-def normalise(text: str) -> str:
-    """Lower case, with the spellings musicians vary joined up: lo-fi, dry/wet, ping-pong, slap back."""
-    text = text.lower().replace("\u2019", "'")
-    text = re.sub(r"(?<=[a-z])[-/](?=[a-z])", "", text)
-    return re.sub(r"\b(slap|ping|lo|hi|over|band|low|high)\s+(back|pong|fi|drive|pass)\b", r"\1\2", text)
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+", text)
+from vaist_lab.planner.requests import word_list
 
 
 def matches(word: str, keyword: str) -> bool:
@@ -33,10 +23,6 @@ def mentions(tokens: list[str], keywords: tuple[str, ...]) -> bool:
 
 
 # -- categories ----------------------------------------------------------------------------------------------
-
-
-def word_list(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
 
 
 def _weighted(text: str) -> dict[str, float]:
@@ -148,6 +134,12 @@ ROLES: dict[str, Role] = {
             "cutoff",
             (("OnePole", "frequency"), ("StateVariable", "frequency"), ("Biquad", "frequency")),
             ("cutoff", "frequency", "freq", "corner"),
+        ),
+        Role(
+            "lowcut",
+            (("OnePole", "frequency"), ("StateVariable", "frequency"), ("Biquad", "frequency")),
+            ("lowcut",),
+            ("highpass",),
         ),
         Role("resonance", (("StateVariable", "resonance"), ("Biquad", "q")), ("resonance", "reso", "q", "emphasis")),
         Role("mix", (("Mix", "mix"),), ("mix", "drywet", "wet", "blend", "dry")),

@@ -1,10 +1,12 @@
 """The one interface every AI provider implements, and the faults a call can end in.
 
 A provider turns a conversation (system prompt and messages) into the decoded JSON object of a plan, using
-its native structured-output mode; it does not validate the plan (the planner does, and repairs). Every
-failure is a `ProviderFault` whose `kind` says what happened and whether trying again can help. The
-providers' SDKs are told not to retry: the planner's retry loop owns retries, so the policy is the same for
-every provider and visible in one place.
+its native structured-output mode; it does not validate the plan (the planner does, and repairs). It also
+lists the provider's models that can answer with a plan (`list_models`) and makes the smallest real request
+on its model (`probe`, for `keys test`). Every failure is a `ProviderFault` whose `kind` says what happened and
+whether trying again can help; its message never holds the API key (`fault_from_status` takes it out of
+whatever the provider wrote). The providers' SDKs are told not to retry: the planner's retry loop owns
+retries, so the policy is the same for every provider and visible in one place.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ FaultKind = Literal[
     "non_json",
     "refusal",
     "auth",
+    "not_found",  # no such model (or not for this key), or a retired one
+    "quota",  # no credit or quota left: billing, not waiting, fixes it
     "bad_request",
 ]
 RETRYABLE: frozenset[FaultKind] = frozenset(
@@ -72,6 +76,16 @@ class Provider(Protocol):
         """The plan the model answers with, as a decoded JSON object; ProviderFault when there is none."""
         ...
 
+    def list_models(self) -> list[str]:
+        """The provider's models this key may use that can answer in the structured-output mode `propose`
+        uses, newest first where the provider says, without deprecated ones; ProviderFault on failure."""
+        ...
+
+    def probe(self) -> None:
+        """The smallest real request on `model` (a few tokens of generation): it returns when the key, the model
+        and the account's quota all work, else raises the ProviderFault saying which does not."""
+        ...
+
 
 def decode_json_object(text: str, cut_short: bool) -> dict[str, Any]:
     """The JSON object a model wrote; `cut_short` when the provider said it hit its output limit."""
@@ -109,16 +123,29 @@ def _unclosed(text: str) -> bool:
     return in_string or depth > 0
 
 
-def fault_from_status(status: int, headers: Mapping[str, str], detail: str) -> ProviderFault:
-    """The fault an HTTP error status stands for."""
-    detail = " ".join(detail.split())[:300]
+def fault_from_status(
+    status: int, headers: Mapping[str, str], detail: str, *, secret: str, kind: FaultKind | None = None
+) -> ProviderFault:
+    """The fault an HTTP error status stands for (`kind` when the provider's error body says more than its
+    status), with `secret` (the API key) taken out of the provider's words."""
+    detail = " ".join(redact(detail, secret).split())[:300]
+    if kind == "quota":
+        return ProviderFault("quota", f"no quota or credit left ({status}): {detail}")
+    if kind == "auth" or status in (401, 403):
+        return ProviderFault("auth", f"the API key was refused ({status}): {detail}")
+    if status == 404:
+        return ProviderFault("not_found", f"no such model for this key ({status}): {detail}")
     if status == 429:
         return ProviderFault("rate_limit", f"rate limited (429): {detail}", retry_after_seconds(headers))
     if status in (408, 409) or status >= 500:
         return ProviderFault("server_error", f"the provider failed ({status}): {detail}", retry_after_seconds(headers))
-    if status in (401, 403):
-        return ProviderFault("auth", f"the API key was refused ({status}): {detail}")
     return ProviderFault("bad_request", f"the request was refused ({status}): {detail}")
+
+
+def redact(text: str, secret: str) -> str:
+    """`text` without `secret` in it: some providers and proxies quote the key they refused. Strings shorter
+    than a stored key can be (8 characters) are left alone: they would match ordinary words."""
+    return text.replace(secret, "[the key]") if len(secret) >= 8 else text
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:

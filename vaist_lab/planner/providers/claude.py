@@ -3,16 +3,26 @@ the plan's JSON Schema as the tool's input schema."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anthropic
 from anthropic.types import Message as AnthropicMessage
 
-from vaist_lab.planner.providers.base import Conversation, ProviderFault, decode_json_object, fault_from_status
+from vaist_lab.planner.lifecycle import deprecation
+from vaist_lab.planner.providers.base import (
+    Conversation,
+    FaultKind,
+    ProviderFault,
+    decode_json_object,
+    fault_from_status,
+)
 from vaist_lab.planner.schemas import anthropic_input_schema
 from vaist_lab.planner.settings import PlannerSettings
 
 TOOL_NAME = "submit_plan"
+_PROBE_TOKENS = 16
 
 
 class ClaudeProvider:
@@ -20,6 +30,7 @@ class ClaudeProvider:
 
     def __init__(self, model: str, api_key: str, settings: PlannerSettings) -> None:
         self.model = model
+        self._api_key = api_key
         self._max_output_tokens = settings.max_output_tokens
         self._client = anthropic.Anthropic(
             api_key=api_key,
@@ -34,7 +45,7 @@ class ClaudeProvider:
             "description": "Submit the whole plugin plan.",
             "input_schema": anthropic_input_schema(),
         }
-        try:
+        with self._faults():
             response = self._client.messages.create(
                 model=self.model,
                 max_tokens=self._max_output_tokens,
@@ -43,13 +54,49 @@ class ClaudeProvider:
                 tools=[tool],
                 tool_choice={"type": "tool", "name": TOOL_NAME},
             )
+        return _plan_payload(response)
+
+    def list_models(self) -> list[str]:
+        """The active Claude models (every current one does tool use, which `propose` relies on), newest first
+        as the API lists them."""
+        with self._faults():
+            listed = list(self._client.models.list(lifecycle=["active"], limit=100))
+        return [
+            model.id
+            for model in listed
+            if model.id.startswith("claude")
+            and model.lifecycle == "active"
+            and deprecation("anthropic", model.id) is None
+        ]
+
+    def probe(self) -> None:
+        with self._faults():
+            self._client.messages.create(
+                model=self.model, max_tokens=_PROBE_TOKENS, messages=[{"role": "user", "content": "Answer OK."}]
+            )
+
+    @contextmanager
+    def _faults(self) -> Iterator[None]:
+        """The SDK's errors as ProviderFaults (without the key)."""
+        try:
+            yield
         except anthropic.APITimeoutError:
             raise ProviderFault("timeout", "no answer in time") from None
         except anthropic.APIConnectionError as error:
             raise ProviderFault("connection", f"the connection failed ({error.message})") from None
         except anthropic.APIStatusError as error:
-            raise fault_from_status(error.status_code, error.response.headers, error.message) from None
-        return _plan_payload(response)
+            detail, kind = _error_detail(error)
+            raise fault_from_status(
+                error.status_code, error.response.headers, detail, secret=self._api_key, kind=kind
+            ) from None
+
+
+def _error_detail(error: anthropic.APIStatusError) -> tuple[str, FaultKind | None]:
+    """The message in Anthropic's error body, and what it says beyond the status: a spent balance is a 400
+    ("Your credit balance is too low to access the Anthropic API"), not a bad request."""
+    body = error.body.get("error", {}) if isinstance(error.body, dict) else {}
+    message = str(body.get("message") or error.message)
+    return message, "quota" if "credit balance" in message.lower() else None
 
 
 def _wire_messages(conversation: Conversation) -> list[dict[str, Any]]:
