@@ -2,8 +2,9 @@
 so, and a test keeps the default models off these lists.
 
 Taken from the installed SDKs where they carry it (anthropic's `_data/deprecated_models.py`, the deprecation
-notes under openai's `ChatModel` in `types/shared/chat_model.py`); google-genai carries none, so the Gemini
-entries are copied, with their source, from Google's deprecations page.
+notes under openai's `ChatModel` in `types/shared/chat_model.py`), and from the tables below: google-genai carries
+no such data, and the other SDKs drop a model from theirs once it is shut down (anthropic 2.15 no longer lists
+claude-sonnet-4-5, shut down on 2026-11-30), which would make a retired model look current again.
 """
 
 from __future__ import annotations
@@ -33,6 +34,22 @@ GEMINI_DEPRECATED: dict[str, str] = {
     "gemini-3-pro-preview": "shut down 2026-03-09",
 }
 _GEMINI_DEPRECATED_FAMILIES = ("gemini-1.", "gemini-2.0-", "gemini-2.5-")
+
+# Shutdowns the SDKs announced (anthropic 2.14.0's deprecated_models.py; openai 3.57.0's ChatModel notes) and
+# may drop from their data once the date has passed.
+RETIRED: dict[ProviderName, dict[str, str]] = {
+    "anthropic": {
+        "claude-sonnet-4-5": "end of life November 30th, 2026",
+        "claude-sonnet-4-5-20250929": "end of life November 30th, 2026",
+        "claude-opus-4-5": "end of life January 22nd, 2027",
+        "claude-opus-4-5-20251101": "end of life January 22nd, 2027",
+    },
+    "openai": {
+        "gpt-4.1-mini": "shutdown 2027-01-14",
+        "gpt-4.1-mini-2025-04-14": "shutdown 2027-01-14",
+    },
+    "gemini": GEMINI_DEPRECATED,
+}
 
 # One entry of openai's notes: `- "name", "name": Announced shutdown date: 2027-01-14. See ...` (or "Not a
 # supported model ID").
@@ -64,13 +81,11 @@ def openai_deprecated() -> Mapping[str, str]:
 def deprecation(provider: ProviderName, model: str) -> str | None:
     """Why `model` should not be used ("shutdown 2027-01-14", "end of life November 30th, 2026"), or None when
     no deprecation is known."""
-    if provider == "anthropic":
-        return anthropic_deprecated().get(model)
-    if provider == "openai":
-        return openai_deprecated().get(model)
-    if model in GEMINI_DEPRECATED:
-        return GEMINI_DEPRECATED[model]
+    sdk_data = {"anthropic": anthropic_deprecated, "openai": openai_deprecated}.get(provider)
+    known = (sdk_data() if sdk_data else {}).get(model) or RETIRED[provider].get(model)
+    if known or provider != "gemini":
+        return known
     return "deprecated (Gemini 1.x, 2.0 and 2.5)" if model.startswith(_GEMINI_DEPRECATED_FAMILIES) else None
 
 
-__all__ = ["GEMINI_DEPRECATED", "anthropic_deprecated", "deprecation", "openai_deprecated"]
+__all__ = ["GEMINI_DEPRECATED", "RETIRED", "anthropic_deprecated", "deprecation", "openai_deprecated"]
