@@ -429,7 +429,7 @@ def test_the_command_line_sets_up_checks_and_builds_remotely(fake: FakeGitHub, c
     assert init.returncode == 0, init.stderr
     assert init.stdout.splitlines()[-1] == "https://github.example/octo/cli-builder"
     assert "created the private repository octo/cli-builder" in init.stderr
-    check = cli("remote", "check")  # the token from the encrypted keys, the repository from remote.json
+    check = cli("remote", "check")  # the token from the encrypted keys, the repository from the user's settings
     assert check.returncode == 0 and check.stdout.strip() == f"ready: octo/cli-builder on {fake.url}", check.stderr
 
     built = cli("build", "tape-echo", "--remote", "github", "--platforms", "linux,macos", "-o", "out")

@@ -38,6 +38,19 @@ ALICE = "alice@example.com"  # hub users are named by their Google email
 BOB = "bob@example.com"
 HOLD_VARIABLE = "VAIST_TEST_BUILD_HOLD"  # hub_builders: builds wait half way while this file exists
 STARTUP_TIMEOUT = 90.0  # seconds: the hub, the proxy and the service start together on a busy machine
+SERVICE_TESTS = HERE.parent / "service"  # scripted_builder: the builder of the service's workers, and its bytes
+
+
+def scripted_service_environment(build_workers: int = 4) -> dict[str, str]:
+    """The service's settings in the hub tests (and the load benchmark): builds by the paced scripted builder
+    (hub_builders) in the detached workers, unverified (the scripted plugin is no plugin), offline planning."""
+    return {
+        "PYTHONPATH": os.pathsep.join([str(HERE), str(SERVICE_TESTS)]),  # for the build workers
+        "VAIST_BUILD_WORKER_BUILDER": "hub_builders:paced",
+        "VAIST_VERIFY_BUILDS": "0",
+        "VAIST_PLANNER_MODEL": "offline",
+        "VAIST_BUILD_WORKERS": str(build_workers),
+    }
 
 
 def free_port() -> int:

@@ -30,12 +30,13 @@ from vaist_lab.hub.wire import (
 )
 from vaist_lab.plan.io import load_template
 from vaist_lab.planner.settings import PlannerConfigError
-from vaist_lab.service.api import BuildReport, FidelityFigure, LabApi, TurnView
+from vaist_lab.service.api import BuildReport, FidelityFigure, GitHubSettingsView, LabApi, TurnView
 from vaist_lab.service.errors import ProjectNotFound, RateLimited, ServiceError
-from vaist_lab.service.views import ArtifactView, LogLine, ProjectView
+from vaist_lab.service.views import ArtifactView, LogLine, PlatformBuildStatus, PlatformBuildView, ProjectView
 from vaist_lab.status import ProjectStatus
 
 NOW = datetime(2025, 3, 1, 12, 30, tzinfo=UTC)
+PLATFORMS = ("linux", "macos", "windows")
 
 
 def protocol_members() -> list[str]:
@@ -121,6 +122,43 @@ def test_views_travel_as_json_and_come_back_equal() -> None:
     assert roundtrip(link, DownloadLinkView) == link
     computed = FidelityFigure(np.int64(48000), np.float32(-90.5), -80.0, np.bool_(True))  # NumPy's own scalars
     assert roundtrip(computed, FidelityFigure) == FidelityFigure(48000, -90.5, -80.0, True)
+    platforms = [
+        PlatformBuildView(
+            "windows",
+            "github",
+            uuid.uuid4(),
+            PlatformBuildStatus.BUILDING,
+            NOW,
+            None,
+            None,
+            "",
+            (3, 12),
+            "Build",
+            None,
+            None,
+            False,
+            False,
+        ),
+        PlatformBuildView(
+            "linux",
+            "github",
+            uuid.uuid4(),
+            PlatformBuildStatus.SUCCEEDED,
+            NOW,
+            NOW,
+            42.5,
+            "built",
+            (12, 12),
+            "",
+            True,
+            float("-inf"),
+            True,
+            False,
+        ),
+    ]
+    assert roundtrip(platforms, list[PlatformBuildView]) == platforms
+    settings = GitHubSettingsView("octo/builds", "https://api.github.com", "ghp_…k9", False, True, PLATFORMS, "")
+    assert roundtrip(settings, GitHubSettingsView) == settings
 
 
 def test_values_that_do_not_read_as_their_type_name_where_and_what() -> None:

@@ -60,15 +60,16 @@ def test_the_workbench_negotiates_builds_and_downloads_through_the_service(bench
     bench.approve.click()
     settle(bench, lambda: bench.state.project.status is ProjectStatus.APPROVED)
     bench.build.start.click()
-    settle(bench, lambda: bench.state.project.status is ProjectStatus.SUCCESS and bench.build.download.enabled)
+    download = bench.build.local_row.download
+    settle(bench, lambda: bench.state.project.status is ProjectStatus.SUCCESS and download.enabled)
     settle(bench, lambda: any("built" in line["message"] for line in bench.build.log_view.lines))
     ids = [int(line["id"]) for line in bench.build.log_view.lines]
     assert ids == sorted(set(ids)) and sum("compiling unit" in line["message"] for line in bench.build.log_view.lines)
-    assert "title='SUCCESS'" in bench.build.platforms.value
+    assert "title='SUCCEEDED'" in bench.build.local_row.status.value
 
-    bench.build.download._handle_message(bench.build.download, {"type": "request"}, [])  # the button's click
+    download._handle_message(download, {"type": "request"}, [])  # the button's click
     project = bench.state.project
     size = len(bench.state.api.download(project.id).data)
-    settle(bench, lambda: bench.build.download.status.startswith("saving"))
-    assert bench.build.download.status == f"saving {project.plugin_name}.vst3.zip ({human_size(size)})"
-    assert bench.build.download.error == ""
+    settle(bench, lambda: download.status.startswith("saving"))
+    assert download.status == f"saving {project.plugin_name}.vst3.zip ({human_size(size)})"
+    assert download.error == ""

@@ -29,6 +29,10 @@ ENVIRONMENT = (
     "VAIST_BUILD_WORKERS",
     "VAIST_VERIFY_BUILDS",
     "VAIST_BUILD_WORKER_BUILDER",
+    "VAIST_BUILD_WORKER_REMOTE_BUILDER",
+    "VAIST_GITHUB_TOKEN",  # the server's GitHub settings: the tests' own, whatever the shell says
+    "VAIST_GITHUB_REPOSITORY",
+    "VAIST_GITHUB_API_URL",
     "VAIST_ARTIFACT_STORE",  # the tests' labs keep artifacts in their data folder, whatever the shell says
     "VAIST_DOWNLOAD_LINK_TTL",
 )

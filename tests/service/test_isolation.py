@@ -49,6 +49,7 @@ CALLS: dict[str, tuple[ProjectStatus, Callable]] = {
     "rebuild": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.rebuild(user, project).wait(10)),
     "follow_logs": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.follow_logs(user, project, wait=1)),
     "build_report": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.build_report(user, project)),
+    "platform_builds": (ProjectStatus.SUCCESS, lambda lab, user, project: lab.platform_builds(user, project)),
 }
 
 

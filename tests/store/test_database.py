@@ -12,7 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, make_url, select, text
 
 from vaist_lab.store import (
     Database,
@@ -155,6 +155,29 @@ def test_a_busy_database_is_waited_for_not_refused(database_url: str) -> None:
 
 
 BUMP = text("UPDATE templates SET usage_count = usage_count + 1 WHERE name = 't'")
+
+
+def test_a_reading_session_neither_waits_for_a_writer_nor_holds_one_up(database_url: str) -> None:
+    """The reads of a busy service (log long polls, project views) do not queue for SQLite's one writer."""
+    database = Database(database_url, busy_timeout=0.2)
+    try:
+        database.upgrade()
+        with database.session() as session:
+            session.add(Template(name="t", plugin_name="T", category="GAIN", explanation="", plan={}, usage_count=0))
+        with database.connection() as writer:  # a write in progress
+            writer.execute(BUMP)
+            with database.reading() as session:
+                assert session.scalar(select(Template.usage_count)) == 0  # what was committed
+            if database.is_sqlite:  # where a session that may write waits for the writer
+                with pytest.raises(DatabaseLocked), database.session() as session:
+                    session.scalar(select(Template.usage_count))
+        with database.reading() as session:
+            assert session.scalar(select(Template.usage_count)) == 1
+            _bump(database)  # the reading session holds up no writer (busy_timeout is 0.2 s)
+        with database.reading() as session:
+            assert session.scalar(select(Template.usage_count)) == 2
+    finally:
+        database.dispose()
 
 
 def _bump(database: Database) -> None:

@@ -248,7 +248,7 @@ def test_a_failing_build_streams_its_log_and_says_why(tmp_path: Path, monkeypatc
     assert bench.build.log_view.first_error["message"] == "'gain' was not declared in this scope"
     assert "the compiler stopped: 1 error" in bench.build.platforms.value
     assert bench.build.start.description == "Retry build" and not bench.build.start.disabled
-    assert bench.build.download.enabled is False
+    assert bench.build.local_row.download.enabled is False
     bench.state.api.close()  # type: ignore[attr-defined]
 
     reopened = open_bench()  # a reloaded page: the stored lines are there again

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from concurrent.futures import wait
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ import click
 from vaist_lab.cli.app import main, user_errors
 
 if TYPE_CHECKING:
-    from vaist_lab.service import CurrentUser, Lab, ProjectView
+    from vaist_lab.service import CurrentUser, Lab, PlatformBuildView, ProjectView
 
 
 @contextmanager
@@ -127,20 +128,40 @@ def project_approve(reference: str) -> None:
         show_project(lab.approve(user, lab.find_project(user, reference).id))
 
 
-@project.command("build", help="Build the approved plan (--retry after a failure); logs stream as they come.")
+@project.command(
+    "build",
+    help="Build the approved plan (--retry after a failure); logs stream as they come. With --remote github it "
+    "builds on GitHub Actions (set up by `vaist-lab remote init`), each platform's progress and result printed "
+    "as it comes; each platform's plugin is kept with the project (`project download --platform`).",
+)
 @project_argument
 @click.option("--retry", is_flag=True, help="Build again after a failed or cancelled build.")
-def project_build(reference: str, retry: bool) -> None:
+@click.option("--remote", type=click.Choice(["github"]), default=None, help="Build on GitHub Actions.")
+@click.option(
+    "--platforms",
+    default=None,
+    metavar="LIST",
+    help="With --remote: the platforms to build on, comma-separated [linux,macos,windows].",
+)
+def project_build(reference: str, retry: bool, remote: str | None, platforms: str | None) -> None:
+    if platforms is not None and remote is None:
+        raise click.BadParameter("platforms are chosen for --remote github only", param_hint="--platforms")
+    chosen = tuple(name.strip() for name in platforms.split(",") if name.strip()) if platforms is not None else None
     with local_lab() as (lab, user):
         project_id = lab.find_project(user, reference).id
-        handle = (lab.retry_build if retry else lab.start_build)(user, project_id)
+        start = lab.retry_build if retry else lab.start_build
+        handle = start(user, project_id, remote=remote, platforms=chosen)
         seen = 0
+        said: dict[str, str] = {}  # platform -> the last line said of it
         try:
             while True:
                 finished = bool(wait([handle.future], timeout=0.5).done)
                 for line in lab.get_logs(user, project_id, build_id=handle.build_id, after_id=seen):
                     seen = line.id
-                    click.echo(str(line), err=True)
+                    click.echo(f"[{line.platform}] {line}" if remote else str(line), err=True)
+                if remote:
+                    for news in platform_news(lab.platform_builds(user, project_id), handle.build_id, said):
+                        click.echo(news, err=True)
                 if finished:
                     break
         except KeyboardInterrupt:
@@ -151,6 +172,26 @@ def project_build(reference: str, retry: bool) -> None:
         show_project(view)
         if view.last_error or not view.artifacts:
             sys.exit(1)
+
+
+def platform_news(views: Sequence[PlatformBuildView], build_id: uuid.UUID, said: dict[str, str]) -> list[str]:
+    """What changed in the platforms of build `build_id` since `said` (updated): "[linux 3/12] Build" while it
+    builds, then "linux: built and verified (...)", or "windows failed: compile error: ..."."""
+    news = []
+    for view in views:
+        if view.build_id != build_id:
+            continue
+        if view.status == "building":
+            done, total = view.progress or (0, 0)
+            line = f"[{view.platform} {done:>{len(str(total))}}/{total}] {view.step}".rstrip() if total else ""
+        elif view.status == "succeeded":
+            line = f"{view.platform}: {view.message} ({view.duration_s or 0:.0f} s)"
+        else:
+            line = f"{view.platform} {view.status}: {view.message}"
+        if line and said.get(view.platform) != line:
+            said[view.platform] = line
+            news.append(line)
+    return news
 
 
 @project.command("cancel", help="Cancel a running build (also one started by another process).")
@@ -171,7 +212,9 @@ def project_logs(reference: str) -> None:
 @project.command("download", help="Copy the built plugin (zipped .vst3) into DIR.")
 @project_argument
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=Path("."), show_default=True)
-@click.option("--platform", default=None, help="Which build [the only one, else this machine's].")
+@click.option(
+    "--platform", default=None, help="Which build: linux, macos, windows (GitHub) [the only one, else this machine's]."
+)
 def project_download(reference: str, output_dir: Path, platform: str | None) -> None:
     with local_lab() as (lab, user):
         link = lab.download_link(user, lab.find_project(user, reference).id, platform)

@@ -1,76 +1,37 @@
 """`vaist-lab remote ...`: the GitHub repository that remote builds run in (a "builder repository", see
 vaist_lab.build.github) and its token; and the remote side of `vaist-lab build --remote github`.
 
-The token is stored like the AI providers' keys (encrypted, under the provider name "github"); the repository
-and the API's URL, which are not secrets, in `<data folder>/remote.json`. Each falls back on the server's
-configuration: VAIST_GITHUB_TOKEN, VAIST_GITHUB_REPOSITORY, VAIST_GITHUB_API_URL."""
+They are the local user's settings, the same the workbench's settings show (`Lab.github_settings`): the token
+stored like the AI providers' keys (encrypted, under the provider name "github"), the repository and the API's
+URL with the user's other settings in the database; each falls back on the server's configuration:
+VAIST_GITHUB_TOKEN, VAIST_GITHUB_REPOSITORY, VAIST_GITHUB_API_URL."""
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from vaist_lab.cli.app import main
 from vaist_lab.cli.projects import local_lab
-from vaist_lab.config import data_dir
 
 if TYPE_CHECKING:
     from vaist_lab.build.github import GitHubSettings
     from vaist_lab.codegen import GeneratedProject
     from vaist_lab.service import CurrentUser, Lab
 
-TOKEN_PROVIDER = "github"  # the name the token is stored under, beside the AI providers' keys
-SETTINGS_FILE = "remote.json"
-
-
-def _settings_file() -> Path:
-    return data_dir() / SETTINGS_FILE
-
-
-def _saved() -> dict[str, Any]:
-    try:
-        saved = json.loads(_settings_file().read_text(encoding="utf-8")).get("github", {})
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, AttributeError) as error:
-        raise click.ClickException(
-            f"{_settings_file()}: unreadable ({error}); run `vaist-lab remote init` again"
-        ) from None
-    return saved if isinstance(saved, dict) else {}
-
 
 def github_settings(lab: Lab, user: CurrentUser) -> GitHubSettings:
     """The user's GitHub settings, each falling back on the server's configuration."""
-    from vaist_lab.build.github import DEFAULT_API_URL, GitHubSettings
-    from vaist_lab.service.errors import NotFound
-
-    server = GitHubSettings.from_environment()
-    try:
-        token: str | None = lab.api_key(user, TOKEN_PROVIDER)
-    except NotFound:
-        token = None
-    saved = _saved()
-    api_url = saved.get("api_url") or server.api_url or DEFAULT_API_URL
-    return GitHubSettings(token or server.token, saved.get("repository") or server.repository, api_url)
+    return lab.github_settings(user)
 
 
 def _save(lab: Lab, user: CurrentUser, settings: GitHubSettings) -> None:
-    """The token encrypted with the user's keys; the repository and API URL in remote.json (atomically)."""
-    if settings.token:
-        lab.set_api_key(user, TOKEN_PROVIDER, settings.token)
-    path = _settings_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    content = {"github": {"repository": settings.repository, "api_url": settings.api_url}}
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as out:
-        json.dump(content, out, indent=2)
-    os.replace(out.name, path)
+    """The token encrypted with the user's keys; the repository and API URL with the user's settings."""
+    lab.set_github_settings(user, settings.repository, token=settings.token or None, api_url=settings.api_url)
 
 
 @main.group(help="Remote builds on GitHub Actions: the builder repository and its token.")

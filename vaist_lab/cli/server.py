@@ -118,10 +118,22 @@ browser_option = click.option(
     default=None,
     help="Serve this notebook with the app's settings instead of the workbench.",
 )
+@click.option(
+    "--base-url",
+    default="/",
+    show_default=True,
+    help="Path prefix the app is served under (a hub's single-user server: /user/NAME/).",
+)
 @click.argument("voila_options", nargs=-1, type=click.UNPROCESSED)
 def serve(
-    port: int | None, host: str, open_browser: bool, notebook: Path | None, voila_options: tuple[str, ...]
+    port: int | None,
+    host: str,
+    open_browser: bool,
+    notebook: Path | None,
+    base_url: str,
+    voila_options: tuple[str, ...],
 ) -> None:
+    base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
     with user_errors():
         notebook = (
             existing(notebook.resolve(), "notebook")
@@ -137,7 +149,7 @@ def serve(
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
     # A preheated kernel asks this address for its visitor's request (voila.utils.wait_for_request).
     os.environ["VOILA_APP_IP"] = url_host(host).strip("[]")
-    url = f"http://{url_host(host)}:{port}/"
+    url = f"http://{url_host(host)}:{port}{base_url}"
     # voila.json is read from the repository only, not from the working directory.
     app = Voila(config=Config({"Voila": {"config_file_paths": [str(REPOSITORY)]}}))
     app.initialize(
@@ -146,6 +158,7 @@ def serve(
             f"--Voila.root_dir={notebook.parent}",
             f"--Voila.port={port}",
             f"--Voila.ip={host}",
+            f"--Voila.base_url={base_url}",
             "--Voila.port_retries=0",
             "--Voila.open_browser=False",
             f"--VoilaConfiguration.template={VOILA_TEMPLATE}",

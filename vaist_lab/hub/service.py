@@ -18,6 +18,10 @@ limits (the Lab's). Under its prefix (JUPYTERHUB_SERVICE_PREFIX, e.g. /services/
   (the link is its own credential: no token); `download_link` hands them out (a bucket's presigned URL
   instead when the storage is S3).
 - `GET health` (and the prefix itself, which the hub checks): {"ok": true} once the Lab is open.
+
+It listens on the host and port of its URL (JUPYTERHUB_SERVICE_URL), or on VAIST_SERVICE_BIND_HOST and that
+port: in a Kubernetes pod the URL names the pod's Service, which no interface has (0.0.0.0 there; see
+deploy/README.md).
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ Result = TypeVar("Result")
 SERVICE_NAME = "vaist"
 DEFAULT_PREFIX = f"/services/{SERVICE_NAME}/"
 DEFAULT_URL = "http://127.0.0.1:10101"
+BIND_HOST_VARIABLE = "VAIST_SERVICE_BIND_HOST"  # where to listen when the URL's host is not this machine's address
 MAX_LONG_POLL = 25.0  # seconds a follow_logs call may wait for lines (below proxies' idle timeouts)
 MAX_BODY_BYTES = 4 * 1024 * 1024  # a request's arguments: a plan's JSON is a few kB
 AUTH_CACHE_SECONDS = 30  # the hub's answer for a token is reused this long: a revoked token lasts at most this
@@ -352,13 +357,15 @@ async def serve(service: VaistService, host: str, port: int) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     address = urlsplit(os.environ.get("JUPYTERHUB_SERVICE_URL") or DEFAULT_URL)
+    # in a Kubernetes pod the URL names the pod's Service (http://hub:10101), an address no interface has
+    host = os.environ.get(BIND_HOST_VARIABLE, "").strip() or address.hostname or "127.0.0.1"
     try:
         service = VaistService.from_environment()
     except VaistError as error:
         print(f"vaist service: {error}", file=sys.stderr)
         sys.exit(1)
     try:
-        asyncio.run(serve(service, address.hostname or "127.0.0.1", address.port or 80))
+        asyncio.run(serve(service, host, address.port or 80))
     finally:
         service.close()
 

@@ -44,6 +44,8 @@ _MODULES = {
         "LogLine",
         "MessageView",
         "PlanVersionView",
+        "PlatformBuildStatus",
+        "PlatformBuildView",
         "ProjectDetail",
         "ProjectView",
         "RecoveredBuild",

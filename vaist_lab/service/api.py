@@ -19,12 +19,14 @@ from vaist_lab.service.views import (
     ApiKeyInfo,
     CurrentUser,
     LogLine,
+    PlatformBuildView,
     ProjectDetail,
     ProjectView,
     TemplateView,
 )
 
 ProjectId = uuid.UUID | str
+GITHUB = "github"  # the one remote builder: GitHub Actions (start_build's `remote`)
 
 # What the model picker offers: the offline planner, then each provider (the configured model first).
 PROVIDER_TITLES = {"offline": "Offline (no key)", **AI_PROVIDER_TITLES}
@@ -94,6 +96,28 @@ class BuildReport:
 
 
 @dataclass(frozen=True)
+class GitHubSettingsView:
+    """Where the user's builds on GitHub Actions run, as the settings show it: each setting the user's own,
+    else the server's. The token is never shown, only its masked hint."""
+
+    repository: str | None  # OWNER/REPO of the builder repository
+    api_url: str
+    token_hint: str | None  # the user's saved token, masked; None: none saved
+    server_token: bool  # the server has a token of its own (used when the user saved none)
+    own_repository: bool  # `repository` and `api_url` are the user's settings, not the server's
+    platforms: tuple[str, ...]  # what a build on GitHub can build for
+    problem: str  # why a build on GitHub cannot start, as far as the settings tell; '' when they look ready
+
+
+@dataclass(frozen=True)
+class RemoteCheck:
+    """What asking GitHub found, in one line: whether a build can start there with these settings, else why."""
+
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
 class DownloadedFile:
     filename: str
     data: bytes = field(repr=False)
@@ -124,7 +148,10 @@ class LabApi(Protocol):
     def approve(self, project_id: ProjectId) -> ProjectView: ...
 
     # builds
-    def start_build(self, project_id: ProjectId) -> ProjectView: ...
+    def start_build(
+        self, project_id: ProjectId, *, remote: str | None = None, platforms: tuple[str, ...] | None = None
+    ) -> ProjectView: ...
+    def platform_builds(self, project_id: ProjectId) -> list[PlatformBuildView]: ...
     def cancel_build(self, project_id: ProjectId) -> ProjectView: ...
     def follow_logs(
         self, project_id: ProjectId, after_id: int = 0, *, wait: float = 0.0, limit: int = 1000
@@ -140,6 +167,11 @@ class LabApi(Protocol):
     def set_api_key(self, provider: str, key: str) -> ApiKeyInfo: ...
     def delete_api_key(self, provider: str) -> bool: ...
     def test_api_key(self, provider: str) -> KeyCheck: ...
+    def github_settings(self) -> GitHubSettingsView: ...
+    def set_github_settings(
+        self, repository: str | None = None, *, token: str | None = None, api_url: str | None = None
+    ) -> GitHubSettingsView: ...
+    def test_github(self) -> RemoteCheck: ...
 
 
 def model_choices(
@@ -162,14 +194,17 @@ def model_choices(
 
 
 __all__ = [
+    "GITHUB",
     "PROVIDER_TITLES",
     "BuildReport",
     "DownloadedFile",
     "FidelityFigure",
+    "GitHubSettingsView",
     "KeyCheck",
     "LabApi",
     "ModelChoice",
     "ProjectId",
+    "RemoteCheck",
     "TurnView",
     "model_choices",
 ]

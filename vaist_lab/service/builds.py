@@ -3,10 +3,18 @@ artifact (with the plugin's verification and the picture of its window, see insp
 that give it a thread or a process of its own, and the test for builds whose runner is gone.
 
 The pieces are apart so that later ones plug in without touching the others: the bounded build queue and
-the detached processes are `BuildExecutor`s, a GitHub Actions builder is another `Builder`; the runner only
+the detached processes are `BuildExecutor`s, the GitHub Actions builder is another `Builder`; the runner only
 needs the builder's events. A runner writes only while the project is still BUILDING *this* build
 (`build_id`), so a runner that was given up on (see `orphan_reason`) cannot overwrite a later build, and it
 stops when the project's `cancel_requested` is set by any process.
+
+Every build keeps a PlatformBuild row per platform (see store.models): one for a build on this machine, one
+per platform asked for on GitHub Actions. A remote build's platforms are recorded one by one as their
+PlatformFinished events arrive: the row, and the platform's zip (plugin bundle, verification.json,
+pluginval.txt) in the artifact storage as Project.artifacts[platform], its verification stored in the shape
+the local inspection stores. Such a build ends SUCCESS when at least one platform delivered (the musician can
+download what was built; `last_error` then names the platforms that failed and why), FAILED when none did or
+when it was cancelled (the platforms that finished before keep their results).
 
 Log lines of one build are written by its runner alone, one transaction after the other, so their ids
 grow in the order they become visible: a follower that asks for the lines after the last id it saw gets
@@ -33,12 +41,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from vaist_lab.build.base import Builder, BuildError
-from vaist_lab.build.events import BuildEvent, BuildFinished, Level, LogEvent, ProgressEvent, Source
+from vaist_lab.build.events import BuildEvent, BuildFinished, Level, LogEvent, PlatformFinished, ProgressEvent, Source
 from vaist_lab.build.locks import FileLock
 from vaist_lab.build.queue import BuildQueue
 from vaist_lab.codegen import CodegenError, GeneratedProject, generate_project
@@ -50,16 +59,27 @@ from vaist_lab.service.inspection import (
     Verifier,
     inspect_build,
     not_verified,
+    verification_of_report,
+    verification_verdict,
     workbench_verifier,
 )
 from vaist_lab.service.settings import LabSettings
-from vaist_lab.store.artifacts import ArtifactStorage, artifact_key
+from vaist_lab.service.views import PlatformBuildStatus
+from vaist_lab.store.artifacts import ArtifactStorage, StoredArtifact, artifact_key
 from vaist_lab.store.database import Database
 from vaist_lab.store.errors import StoreError
 from vaist_lab.store.logs import add_build_logs
-from vaist_lab.store.models import BuildLog, Project, ProjectStatus
+from vaist_lab.store.models import BuildLog, PlatformBuild, Project, ProjectStatus
+
+if TYPE_CHECKING:  # the GitHub builder loads PyGithub: only for builds on GitHub
+    from vaist_lab.build.github import GitHubSettings
 
 logger = logging.getLogger(__name__)
+
+# makes the builder of a build on GitHub Actions from the user's settings and the platforms asked for
+RemoteBuilderFactory = Callable[["GitHubSettings", Sequence[str]], Builder]
+REMOTE_LOG_PLATFORM = "github"  # the platform of a remote build's lines that belong to no one platform
+MAX_STEP_CHARS = 200  # PlatformBuild.step's width
 
 _BATCH = 500  # log lines written per transaction at most
 _END = object()  # the event stream is over
@@ -117,6 +137,29 @@ def host_platform() -> str:
     return f"{system}-{platform.machine().lower() or 'unknown'}"
 
 
+def github_builder(settings: GitHubSettings, platforms: Sequence[str]) -> Builder:
+    """The builder of builds on GitHub Actions (the default RemoteBuilderFactory)."""
+    from vaist_lab.build.github import GitHubBuilder
+
+    return GitHubBuilder(settings, platforms)
+
+
+def end_platform_builds(
+    session: Session, build_id: uuid.UUID, status: PlatformBuildStatus, message: str, now: datetime
+) -> None:
+    """Finish the rows of build `build_id` that are still building (a build that ended before they did)."""
+    rows = session.scalars(
+        select(PlatformBuild).where(
+            PlatformBuild.build_id == build_id, PlatformBuild.status == PlatformBuildStatus.BUILDING
+        )
+    )
+    for row in rows:
+        row.status = status
+        row.message = message
+        row.finished_at = now
+        row.duration_s = max(0.0, (now - row.started_at).total_seconds())
+
+
 def register_running(build_id: uuid.UUID) -> threading.Event:
     with _running_lock:
         return _running.setdefault(build_id, threading.Event())
@@ -169,7 +212,9 @@ class BuildJob:
     plan_json: dict[str, Any]
     plugin_code: str
     taken_codes: frozenset[str]  # other projects' plugin codes, so that generation keeps this one
-    platform: str
+    platform: str  # this machine's; a remote build's: REMOTE_LOG_PLATFORM (its lines of no one platform)
+    remote: str | None = None  # "github": built on GitHub Actions for `platforms`
+    platforms: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -179,6 +224,8 @@ class BuildJob:
             "plugin_code": self.plugin_code,
             "taken_codes": sorted(self.taken_codes),
             "platform": self.platform,
+            "remote": self.remote,
+            "platforms": list(self.platforms),
         }
 
     @classmethod
@@ -190,6 +237,8 @@ class BuildJob:
             data["plugin_code"],
             frozenset(data["taken_codes"]),
             data["platform"],
+            data["remote"],
+            tuple(data["platforms"]),
         )
 
 
@@ -245,10 +294,12 @@ class ThreadBuildExecutor(BuildExecutor):
 class QueuedBuildExecutor(BuildExecutor):
     """At most `workers` builds at once, on a vaist_lab.build.BuildQueue; the others wait their turn. While a
     build waits, `keep_alive(job)` refreshes its heartbeat every `interval` seconds, so that recovery in
-    another process does not take a patiently queued build for an orphaned one."""
+    another process does not take a patiently queued build for an orphaned one. A build on GitHub Actions
+    uses no compiler here: it starts at once, on a thread of its own, and takes no place in the queue."""
 
     def __init__(self, workers: int, keep_alive: Callable[[BuildJob], object], interval: float) -> None:
         self.queue = BuildQueue(_calls_only, workers=workers, name="vaist-service-build")
+        self.remote = ThreadBuildExecutor()
         self.keep_alive = keep_alive
         self.interval = interval
         self._waiting: dict[uuid.UUID, BuildJob] = {}
@@ -260,6 +311,9 @@ class QueuedBuildExecutor(BuildExecutor):
         self._ticker.start()
 
     def submit(self, job: BuildJob, run: Callable[[], None]) -> Future[None]:
+        if job.remote is not None:
+            return self.remote.submit(job, run)
+
         def begin() -> None:
             with self._lock:
                 self._waiting.pop(job.build_id, None)
@@ -281,6 +335,7 @@ class QueuedBuildExecutor(BuildExecutor):
 
     def shutdown(self, wait: bool = True) -> None:
         self.queue.shutdown(wait=wait)
+        self.remote.shutdown(wait=wait)
         self._stop.set()
 
 
@@ -289,8 +344,8 @@ class DetachedBuildExecutor(BuildExecutor):
     own), so that it outlives the process that started it: a Voila page's kernel, shut down when its page
     closes. The worker opens the same database and data folder (named explicitly, with the settings), records
     its own process as the build's worker (so that recovery sees when it is gone), runs at most
-    `settings.build_workers` builds at once on this machine, and stops when the build's cancel_requested is
-    set, from any process (or on SIGTERM).
+    `settings.build_workers` builds at once on this machine (builds on GitHub Actions do not count), and stops
+    when the build's cancel_requested is set, from any process (or on SIGTERM).
 
     The `run` given to `submit` is not used: the worker makes its own builder, a LocalBuilder (or the factory
     that VAIST_BUILD_WORKER_BUILDER names, for tests). `shutdown` does not wait for the builds: they go on.
@@ -362,7 +417,12 @@ def _calls_only() -> Builder:
 class _Outcome:
     status: ProjectStatus
     message: str
-    artifact: dict[str, Any] | None = None
+    artifact: dict[str, Any] | None = None  # a local build's plugin (a remote build's are stored as they come)
+    cancelled: bool = False
+    note: str | None = None  # what went wrong in a build that succeeded on some platforms only
+
+
+_CANCELLED = _Outcome(ProjectStatus.FAILED, "cancelled", cancelled=True)
 
 
 class BuildRunner:
@@ -391,7 +451,7 @@ class BuildRunner:
             if lock.acquire(exclusive=True, cancel=cancel):
                 outcome = self._build(job, builder, cancel, workspace)
             else:
-                outcome = _Outcome(ProjectStatus.FAILED, "cancelled")
+                outcome = _CANCELLED
         except Exception as error:  # a bug or a lost database must not leave the project BUILDING
             logger.exception("build %s of project %s crashed", job.build_id, job.project_id)
             outcome = _Outcome(ProjectStatus.FAILED, f"internal error: {type(error).__name__}: {error}")
@@ -400,9 +460,10 @@ class BuildRunner:
             lock.release()
         self._end(job, outcome)
 
-    def give_up(self, job: BuildJob, reason: str) -> None:
-        """End a build that never ran (cancelled while it waited): FAILED with `reason`."""
-        self._end(job, _Outcome(ProjectStatus.FAILED, reason))
+    def give_up(self, job: BuildJob, reason: str, cancelled: bool = False) -> None:
+        """End a build that never ran (cancelled while it waited, or its builder could not be made): FAILED
+        with `reason`."""
+        self._end(job, _Outcome(ProjectStatus.FAILED, reason, cancelled=cancelled))
 
     def _end(self, job: BuildJob, outcome: _Outcome) -> None:
         """Record how the build ended (if it is still this job's) and forget it as running here."""
@@ -432,17 +493,16 @@ class BuildRunner:
         """Store log lines and the latest progress of `events` with a heartbeat, in one transaction. True
         when the build should stop: cancelled from anywhere, or the project is no longer this build's."""
         now = self.clock()
-        values: dict[str, Any] = {"build_heartbeat_at": now}
-        progress = [event for event in events if isinstance(event, ProgressEvent)]
-        if progress:
-            values.update(build_progress_done=progress[-1].done, build_progress_total=progress[-1].total)
+        progress = {event.platform or job.platform: event for event in events if isinstance(event, ProgressEvent)}
         with self.database.session() as session:
             ours = (Project.id == job.project_id, Project.build_id == job.build_id)
             updated = session.execute(
-                update(Project).where(*ours, Project.status == ProjectStatus.BUILDING).values(**values)
+                update(Project).where(*ours, Project.status == ProjectStatus.BUILDING).values(build_heartbeat_at=now)
             )
             if updated.rowcount == 0:
                 return True
+            if progress:
+                self._record_progress(session, job, progress)
             written = add_build_logs(
                 session,
                 job.project_id,
@@ -457,11 +517,32 @@ class BuildRunner:
             log_written.notify()
         return stop
 
+    @staticmethod
+    def _record_progress(session: Session, job: BuildJob, progress: dict[str, ProgressEvent]) -> None:
+        """Each platform's latest progress on its row; the project's is their sum (the steps of all)."""
+        for name, event in progress.items():
+            session.execute(
+                update(PlatformBuild)
+                .where(PlatformBuild.build_id == job.build_id, PlatformBuild.platform == name)
+                .values(progress_done=event.done, progress_total=event.total, step=event.step[:MAX_STEP_CHARS])
+            )
+        done, total = session.execute(
+            select(func.sum(PlatformBuild.progress_done), func.sum(PlatformBuild.progress_total)).where(
+                PlatformBuild.build_id == job.build_id
+            )
+        ).one()
+        session.execute(
+            update(Project)
+            .where(Project.id == job.project_id)
+            .values(build_progress_done=done, build_progress_total=total)
+        )
+
     def _log(self, job: BuildJob, level: Level, message: str) -> bool:
         return self.record(job, [LogEvent(level, Source.SYSTEM, message)])
 
     def _build(self, job: BuildJob, builder: Builder, cancel: threading.Event, workspace: Path) -> _Outcome:
-        if self._log(job, Level.INFO, f"generating the JUCE project ({builder.name} builder, {job.platform})"):
+        where = ", ".join(job.platforms) if job.remote else job.platform
+        if self._log(job, Level.INFO, f"generating the JUCE project ({builder.name} builder, {where})"):
             cancel.set()
         try:
             plan = parse_plan(job.plan_json, "approved plan")
@@ -473,20 +554,101 @@ class BuildRunner:
         if project.plugin_code != job.plugin_code:
             self._log(job, Level.WARNING, f"plugin code {project.plugin_code} differs from {job.plugin_code}")
         events = builder.build(project, workspace / "output", cancel)
+        if job.remote:
+            return self._build_remotely(job, builder.name, events, cancel, project.plugin_name)
         finished = self._pump(job, builder.name, events, cancel)
         if finished.cancelled or (cancel.is_set() and not finished.success):
-            return _Outcome(ProjectStatus.FAILED, "cancelled")
+            return _CANCELLED
         if not finished.success or finished.artifact is None:
             return _Outcome(ProjectStatus.FAILED, finished.message or "the build failed")
         try:
             inspection = self._inspect(job, plan, project, builder, finished.artifact, workspace, cancel)
         except InspectionCancelled:
-            return _Outcome(ProjectStatus.FAILED, "cancelled")
+            return _CANCELLED
         try:
             stored = self._store(job, finished.artifact, workspace, inspection)
         except (OSError, StoreError) as error:
             return _Outcome(ProjectStatus.FAILED, f"cannot store the built plugin: {error}")
         return _Outcome(ProjectStatus.SUCCESS, finished.message or "built", stored)
+
+    def _build_remotely(
+        self, job: BuildJob, builder_name: str, events: Iterator[BuildEvent], cancel: threading.Event, plugin: str
+    ) -> _Outcome:
+        """Record each platform as soon as it is done; the outcome of the whole (see the module docstring)."""
+        results: dict[str, tuple[bool, str]] = {}  # platform -> (succeeded, message)
+
+        def platform_finished(event: PlatformFinished) -> None:
+            results[event.platform] = self._record_platform(job, event, plugin)
+
+        finished = self._pump(job, builder_name, events, cancel, platform_finished)
+        if finished.cancelled or (cancel.is_set() and not finished.success):
+            return _CANCELLED
+        delivered = [platform for platform, (succeeded, _) in results.items() if succeeded]
+        if not delivered:
+            return _Outcome(ProjectStatus.FAILED, finished.message or "the build failed")
+        failed = [
+            f"{platform} failed: {results[platform][1] if platform in results else finished.message}"
+            for platform in job.platforms
+            if platform not in delivered
+        ]
+        return _Outcome(ProjectStatus.SUCCESS, finished.message or "built", note="; ".join(failed) or None)
+
+    def _record_platform(self, job: BuildJob, event: PlatformFinished, plugin: str) -> tuple[bool, str]:
+        """Store a platform's zip (when it delivered one) and its row, at once; whether it succeeded, and what
+        happened in one line."""
+        succeeded, message, info = event.success, event.message, None
+        if event.artifact is not None:
+            try:
+                info = self._store_platform(job, event, plugin)
+            except (OSError, StoreError) as error:
+                succeeded, message = False, f"cannot store its plugin: {error}"
+                self.record(job, [LogEvent(Level.ERROR, Source.SYSTEM, message, platform=event.platform)])
+        passed, worst = verification_verdict(info["verification"] if info else None)
+        now = self.clock()
+        replaced: list[str] = []
+        with self.database.session() as session:
+            project = session.scalars(
+                select(Project)
+                .where(
+                    Project.id == job.project_id,
+                    Project.build_id == job.build_id,
+                    Project.status == ProjectStatus.BUILDING,
+                )
+                .with_for_update()
+            ).one_or_none()
+            if project is None:  # given up on meanwhile (recovery); its artifact is left to cleanup
+                return succeeded, message
+            session.execute(
+                update(PlatformBuild)
+                .where(PlatformBuild.build_id == job.build_id, PlatformBuild.platform == event.platform)
+                .values(
+                    status=PlatformBuildStatus.SUCCEEDED if succeeded else PlatformBuildStatus.FAILED,
+                    message=message,
+                    finished_at=now,
+                    duration_s=event.duration,
+                    passed=passed,
+                    worst_db=worst,
+                    step="",
+                )
+            )
+            if info is not None:
+                replaced = _keep_artifact(project, event.platform, info)
+        for key in replaced:
+            self.storage.delete(key)
+        return succeeded, message
+
+    def _store_platform(self, job: BuildJob, event: PlatformFinished, plugin: str) -> dict[str, Any]:
+        """A platform's zip from GitHub Actions into the storage; its artifact info. Its verification was made
+        on that platform's runner (verification.json); a window is drawn only for builds on this machine."""
+        assert event.artifact is not None
+        try:
+            if event.verification is None:
+                raise ValueError("none came back")
+            verification = verification_of_report(event.verification)
+        except ValueError as error:  # the plugin is kept all the same
+            verification = not_verified(f"its verification report from {event.platform}: {error}").verification
+        stored = self._put(job, event.platform, event.artifact, f"{plugin}-{event.platform}.zip")
+        return self._info(job, stored, verification)
 
     def _inspect(
         self,
@@ -534,10 +696,16 @@ class BuildRunner:
             beating.join()
 
     def _pump(
-        self, job: BuildJob, builder_name: str, events: Iterator[BuildEvent], cancel: threading.Event
+        self,
+        job: BuildJob,
+        builder_name: str,
+        events: Iterator[BuildEvent],
+        cancel: threading.Event,
+        platform_finished: Callable[[PlatformFinished], object] | None = None,
     ) -> BuildFinished:
         """Drain the builder's events from a thread of their own, so that this one can write heartbeats
-        while the builder is silent (a long link step) and write lines in batches while it is chatty."""
+        while the builder is silent (a long link step) and write lines in batches while it is chatty; each
+        platform's verdict goes to `platform_finished` right after the lines that came before it."""
         pending: queue.Queue[object] = queue.Queue(maxsize=10 * _BATCH)  # bounded: back-pressure on the builder
         failure: list[BaseException] = []
 
@@ -574,6 +742,9 @@ class BuildRunner:
                 try:
                     if self.record(job, batch):
                         cancel.set()
+                    for event in batch:
+                        if isinstance(event, PlatformFinished) and platform_finished is not None:
+                            platform_finished(event)
                 except StoreError:
                     logger.exception("cannot record the events of build %s; stopping it", job.build_id)
                     writing = False
@@ -589,14 +760,6 @@ class BuildRunner:
     def _store(self, job: BuildJob, artifact: Path, workspace: Path, inspection: Inspection) -> dict[str, Any]:
         """Put the artifact (a .vst3 bundle is a folder: zipped) and its window's picture into the storage,
         labelled with their project, its owner, the platform and the build; the artifact's info."""
-        with self.database.session() as session:
-            owner = session.scalar(select(Project.user_id).where(Project.id == job.project_id))
-        metadata = {
-            "project": str(job.project_id),
-            "user": str(owner),
-            "platform": job.platform,
-            "build": str(job.build_id),
-        }
         if artifact.is_dir():
             archive = shutil.make_archive(
                 str(workspace / "archive" / artifact.name), "zip", root_dir=artifact.parent, base_dir=artifact.name
@@ -604,22 +767,38 @@ class BuildRunner:
             source = Path(archive)
         else:
             source = artifact
-        key = artifact_key(job.project_id, job.platform, source.name)
-        stored = self.storage.put(key, source, metadata)
-        info = {
-            "key": stored.key,
-            "filename": source.name,
-            "size": stored.size,
-            "sha256": stored.sha256,
-            "built_at": self.clock().isoformat(),
-            "verification": inspection.verification,
-        }
+        info = self._info(job, self._put(job, job.platform, source, source.name), inspection.verification)
         if inspection.editor_png is not None:
-            picture = artifact_key(job.project_id, job.platform, f"{Path(artifact.name).stem}-window.png")
-            info["editor_png"] = self.storage.put(picture, inspection.editor_png, metadata).key
+            picture = f"{Path(artifact.name).stem}-window.png"
+            info["editor_png"] = self._put(job, job.platform, inspection.editor_png, picture).key
         if inspection.editor_error is not None:
             info["editor_error"] = inspection.editor_error
         return info
+
+    def _put(self, job: BuildJob, platform: str, source: Path, filename: str) -> StoredArtifact:
+        """`source` into the storage as projects/<project>/<platform>/<filename>, labelled with the project, its
+        owner, the platform and the build."""
+        with self.database.session() as session:
+            owner = session.scalar(select(Project.user_id).where(Project.id == job.project_id))
+        metadata = {
+            "project": str(job.project_id),
+            "user": str(owner),
+            "platform": platform,
+            "build": str(job.build_id),
+        }
+        return self.storage.put(artifact_key(job.project_id, platform, filename), source, metadata)
+
+    def _info(self, job: BuildJob, stored: StoredArtifact, verification: dict[str, Any]) -> dict[str, Any]:
+        """An artifact's info as Project.artifacts keeps it."""
+        return {
+            "key": stored.key,
+            "filename": stored.key.rsplit("/", 1)[-1],
+            "size": stored.size,
+            "sha256": stored.sha256,
+            "built_at": self.clock().isoformat(),
+            "build": str(job.build_id),
+            "verification": verification,
+        }
 
     def _finish(self, job: BuildJob, outcome: _Outcome) -> None:
         now = self.clock()
@@ -638,16 +817,26 @@ class BuildRunner:
                 return
             failed = outcome.status is ProjectStatus.FAILED
             project.status = outcome.status
-            project.last_error = outcome.message if failed else None
+            project.last_error = outcome.message if failed else outcome.note
             project.build_finished_at = now
             project.build_heartbeat_at = now
             project.cancel_requested = False
             project.updated_at = now
             if outcome.artifact is not None:
-                previous = project.artifacts.get(job.platform)
-                kept = artifact_keys(outcome.artifact)
-                replaced = [key for key in artifact_keys(previous) if key not in kept] if previous else []
-                project.artifacts = {**project.artifacts, job.platform: outcome.artifact}
+                replaced = _keep_artifact(project, job.platform, outcome.artifact)
+                passed, worst = verification_verdict(outcome.artifact.get("verification"))
+                session.execute(
+                    update(PlatformBuild)
+                    .where(PlatformBuild.build_id == job.build_id, PlatformBuild.platform == job.platform)
+                    .values(passed=passed, worst_db=worst)
+                )
+            if outcome.cancelled:
+                status = PlatformBuildStatus.CANCELLED
+            elif job.remote is None and not failed:
+                status = PlatformBuildStatus.SUCCEEDED
+            else:  # a remote build's platforms ended as they came: those left got no verdict
+                status = PlatformBuildStatus.FAILED
+            end_platform_builds(session, job.build_id, status, outcome.message, now)
             session.add(
                 BuildLog(
                     project_id=job.project_id,
@@ -664,6 +853,15 @@ class BuildRunner:
             self.storage.delete(key)
 
 
+def _keep_artifact(project: Project, platform: str, info: dict[str, Any]) -> list[str]:
+    """Make `info` the project's artifact for `platform`; the storage keys of the one it replaces that the new
+    one no longer uses (to delete once committed)."""
+    previous = project.artifacts.get(platform)
+    kept = artifact_keys(info)
+    project.artifacts = {**project.artifacts, platform: info}
+    return [key for key in artifact_keys(previous) if key not in kept] if previous else []
+
+
 __all__ = [
     "BuildExecutor",
     "BuildJob",
@@ -671,9 +869,12 @@ __all__ = [
     "DetachedBuildExecutor",
     "LogSignal",
     "QueuedBuildExecutor",
+    "RemoteBuilderFactory",
     "ThreadBuildExecutor",
     "artifact_keys",
     "default_work_root",
+    "end_platform_builds",
+    "github_builder",
     "host_platform",
     "log_written",
     "orphan_reason",

@@ -9,6 +9,10 @@ downloadable): the verification is recorded as failed (`passed` False) with a su
 build log says so. Only a cancel stops the build there (FAILED, "cancelled"). A plugin built for another
 platform, or built with verification switched off, is recorded as not verified (`passed` None).
 
+A plugin built on GitHub Actions is verified on its runner (`vaist-lab verify`, FULL level) and its
+verification.json comes back with it: `verification_of_report` stores it in the same shape, so that the build
+report of each platform reads alike.
+
 Where it is kept (Project.artifacts is a JSON column, so no migration): the artifact's info holds
 
     "verification": {"passed", "summary", "level", "seconds",
@@ -150,6 +154,39 @@ def verification_json(report: VerifyReport) -> dict[str, Any]:
     return {"passed": report.passed, "summary": _summary(report), "fidelity": fidelity, "checks": checks}
 
 
+def verification_of_report(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A verification.json (what `vaist-lab verify --json` writes, made where the plugin was built) as stored
+    with the artifact; ValueError when it is no such report."""
+    from vaist_lab.verify.checks import FULL, CheckResult, VerifyReport
+
+    try:
+        results = [
+            CheckResult(
+                check=str(item["check"]),
+                case=str(item["case"]),
+                passed=item["passed"] is True,
+                figure_db=_float(item.get("figure_db")),
+                bound_db=_float(item.get("bound_db")),
+                detail=str(item.get("detail") or ""),
+                sample_rate=int(item["sample_rate"]) if item.get("sample_rate") is not None else None,
+            )
+            for item in report["results"]
+        ]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"it is not a verification report ({type(error).__name__}: {error})") from None
+    verified = VerifyReport(str(report.get("plan", "")), str(report.get("plugin", "")), results)
+    return verification_json(verified) | {"level": FULL.name}
+
+
+def verification_verdict(verification: Mapping[str, Any] | None) -> tuple[bool | None, float | None]:
+    """A stored verification's verdict and its worst fidelity figure (None when there is none)."""
+    if not verification:
+        return None, None
+    figures = [float(item["worst_db"]) for item in verification.get("fidelity", ())]
+    worst = max(figures, default=None)
+    return verification.get("passed"), None if worst is None or math.isnan(worst) else worst
+
+
 def build_report(platform: str, info: Mapping[str, Any], editor_png: bytes | None) -> BuildReport:
     """The api's BuildReport of an artifact's stored info (and its window's picture, read by the caller)."""
     verification = info.get("verification") or not_verified("built before builds were verified").verification
@@ -206,5 +243,7 @@ __all__ = [
     "inspect_build",
     "not_verified",
     "verification_json",
+    "verification_of_report",
+    "verification_verdict",
     "workbench_verifier",
 ]

@@ -13,7 +13,9 @@ Typical flow: `reserve_generation` (rate limit) before asking the AI, `record_tu
 `edit_parameters` as the user turns knobs, `approve`, `start_build` (runs in a background thread, or a
 process of its own with the DetachedBuildExecutor; `follow_logs` follows it, `cancel_build` stops it;
 `retry_build` after a failure, `rebuild` after a success), `build_report` for the plugin's verification
-and window, `download_link` for the result.
+and window, `download_link` for the result. A build runs on this machine, or on GitHub Actions for Linux,
+macOS and Windows (`remote="github"`, with the user's `github_settings`); `platform_builds` says how each
+platform's latest build went.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -43,14 +45,17 @@ from vaist_lab.plan.io import load_template, template_names
 from vaist_lab.planner import Planner, PlanResult, Turn, resolve_backend
 from vaist_lab.planner.keys import KeyCheckResult, check_key
 from vaist_lab.planner.settings import PROVIDER_ALIASES, ProviderName
-from vaist_lab.service.api import BuildReport
+from vaist_lab.service.api import GITHUB, BuildReport, GitHubSettingsView
 from vaist_lab.service.builds import (
+    REMOTE_LOG_PLATFORM,
     BuildExecutor,
     BuildJob,
     BuildRunner,
     QueuedBuildExecutor,
+    RemoteBuilderFactory,
     artifact_keys,
     default_work_root,
+    github_builder,
     host_platform,
     log_written,
     orphan_reason,
@@ -82,6 +87,8 @@ from vaist_lab.service.views import (
     LogLine,
     MessageView,
     PlanVersionView,
+    PlatformBuildStatus,
+    PlatformBuildView,
     ProjectDetail,
     ProjectView,
     RecoveredBuild,
@@ -97,6 +104,7 @@ from vaist_lab.store.models import (
     ChatMessage,
     Generation,
     PlanVersion,
+    PlatformBuild,
     Project,
     ProjectStatus,
     Template,
@@ -104,6 +112,9 @@ from vaist_lab.store.models import (
     utc_now,
 )
 from vaist_lab.store.secrets import Keyring, generate_secret, load_keyring, mask, write_secret_file
+
+if TYPE_CHECKING:  # the GitHub builder loads PyGithub: only once GitHub is asked for
+    from vaist_lab.build.github import GitHubSettings
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +125,8 @@ EDITABLE_PARAMETER_FIELDS = ("min", "max", "default", "displayName")
 PlanInput = Plan | Mapping[str, Any] | str | bytes
 _SEED_LOCK = 0x7661_6973_745F_7470  # "vaist_tp": serialises template seeding on PostgreSQL
 MAX_FOLLOW_WAIT = 60.0  # seconds a log follower may wait for new lines in one call
+GITHUB_TOKEN_PROVIDER = GITHUB  # a user's GitHub token is stored as their API key of this name
+MAX_API_URL_CHARS = 300  # User.github_api_url's width
 
 
 class Lab:
@@ -125,6 +138,7 @@ class Lab:
         *,
         settings: LabSettings | None = None,
         builder_factory: Callable[[], Builder] | None = None,
+        remote_builder_factory: RemoteBuilderFactory = github_builder,
         executor: BuildExecutor | None = None,
         clock: Callable[[], datetime] = utc_now,
         work_root: Path | None = None,
@@ -136,6 +150,7 @@ class Lab:
         self.storage = storage
         self.settings = settings or LabSettings()
         self.builder_factory = builder_factory or _local_builder
+        self.remote_builder_factory = remote_builder_factory
         self.clock = clock
         self.work_root = work_root or default_work_root()
         # folders that cleanup may empty of old build folders: ours, and the local builder's
@@ -157,6 +172,7 @@ class Lab:
         single_user: bool = True,
         settings: LabSettings | None = None,
         builder_factory: Callable[[], Builder] | None = None,
+        remote_builder_factory: RemoteBuilderFactory = github_builder,
         executor: BuildExecutor | None = None,
         clock: Callable[[], datetime] = utc_now,
         work_root: Path | None = None,
@@ -180,6 +196,7 @@ class Lab:
                 storage,
                 settings=settings,
                 builder_factory=builder_factory,
+                remote_builder_factory=remote_builder_factory,
                 executor=executor,
                 clock=clock,
                 work_root=work_root,
@@ -251,38 +268,36 @@ class Lab:
             self._user_row(session, user).preferred_model = model or None
 
     def preferred_model(self, user: CurrentUser) -> str | None:
-        with self.database.session() as session:
+        with self.database.reading() as session:
             return self._user_row(session, user).preferred_model
 
     def set_api_key(self, user: CurrentUser, provider: str, key: str) -> ApiKeyInfo:
         """Store (or replace) the user's key for an AI provider, encrypted; only a masked hint comes back."""
         provider = _provider(provider)
-        key = key.strip()
-        # the messages below describe the key, never quote it
-        if not 8 <= len(key) <= MAX_API_KEY_CHARS:
-            raise InvalidInput(f"an API key is 8 to {MAX_API_KEY_CHARS} characters long; this one is {len(key)}")
-        if not key.isprintable() or any(char.isspace() for char in key):
-            raise InvalidInput("an API key is one word of printable characters; this one has spaces or controls")
-        now = self.clock()
+        key = _checked_key(key)
         with self.database.session() as session:
             self._user_row(session, user, lock=True)
-            row = session.scalars(
-                select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.provider == provider)
-            ).one_or_none()
-            if row is None:
-                row = ApiKey(user_id=user.id, provider=provider, created_at=now)
-                session.add(row)
-            row.ciphertext = self.keyring.encrypt(key, _api_key_context(user.id, provider))
-            row.key_id = self.keyring.current_id
-            row.hint = mask(key)
-            row.updated_at = now
-            info = ApiKeyInfo(provider, row.hint, now)
+            info = self._store_key(session, user, provider, key)
         self._forget_model_list(user, provider)
         return info
 
+    def _store_key(self, session: Session, user: CurrentUser, provider: str, key: str) -> ApiKeyInfo:
+        now = self.clock()
+        row = session.scalars(
+            select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.provider == provider)
+        ).one_or_none()
+        if row is None:
+            row = ApiKey(user_id=user.id, provider=provider, created_at=now)
+            session.add(row)
+        row.ciphertext = self.keyring.encrypt(key, _api_key_context(user.id, provider))
+        row.key_id = self.keyring.current_id
+        row.hint = mask(key)
+        row.updated_at = now
+        return ApiKeyInfo(provider, row.hint, now)
+
     def api_keys(self, user: CurrentUser) -> list[ApiKeyInfo]:
         """The user's stored keys as masked hints (what a settings page shows)."""
-        with self.database.session() as session:
+        with self.database.reading() as session:
             rows = session.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.provider))
             return [ApiKeyInfo(row.provider, row.hint, row.updated_at) for row in rows]
 
@@ -302,7 +317,7 @@ class Lab:
     def decrypted_api_keys(self, user: CurrentUser) -> dict[str, str]:
         """All of the user's keys by provider, in plaintext: what the planner needs to call the providers
         on the user's behalf (vaist_lab.planner's `api_keys`). Never show or log them."""
-        with self.database.session() as session:
+        with self.database.reading() as session:
             rows = session.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.provider))
             return {
                 row.provider: self.keyring.decrypt(
@@ -341,6 +356,83 @@ class Lab:
         name = _planner_provider(provider)
         key = self.provider_key(user, name)
         return check_key(name, key, self.planner.settings) if key else None
+
+    def github_settings(self, user: CurrentUser) -> GitHubSettings:
+        """Where the user's builds on GitHub Actions run: their token, repository and API URL, each falling
+        back on the server's configuration (VAIST_GITHUB_TOKEN, VAIST_GITHUB_REPOSITORY, VAIST_GITHUB_API_URL).
+        The token is plaintext: never show or log it."""
+        with self.database.reading() as session:
+            self._user_row(session, user)
+            return user_github_settings(session, self.keyring, user.id)
+
+    def set_github_settings(
+        self,
+        user: CurrentUser,
+        repository: str | None = None,
+        *,
+        token: str | None = None,
+        api_url: str | None = None,
+    ) -> GitHubSettingsView:
+        """Save the user's builder repository (OWNER/REPO), token (encrypted, as their "github" key) and API URL
+        (GitHub Enterprise: https://HOST/api/v3). None leaves a setting as it is; '' forgets the user's own
+        (the server's applies again). Each is checked before anything is saved."""
+        from vaist_lab.build.github import REPOSITORY_PATTERN
+
+        changes: dict[str, str | None] = {}
+        if repository is not None:
+            repository = repository.strip()
+            if repository and not REPOSITORY_PATTERN.match(repository):
+                raise InvalidInput(f"{repository!r} is not a GitHub repository: write OWNER/REPO")
+            changes["github_repository"] = repository or None
+        if api_url is not None:
+            api_url = api_url.strip().rstrip("/")
+            if api_url and (not api_url.startswith(("https://", "http://")) or len(api_url) > MAX_API_URL_CHARS):
+                raise InvalidInput(
+                    f"{api_url[:80]!r} is not the address of GitHub's API: https://api.github.com, or "
+                    "https://HOST/api/v3 for GitHub Enterprise"
+                )
+            changes["github_api_url"] = api_url or None
+        key = _checked_key(token, "a GitHub token") if token else None
+        with self.database.session() as session:
+            row = self._user_row(session, user, lock=True)
+            for name, value in changes.items():
+                setattr(row, name, value)
+            if key is not None:
+                self._store_key(session, user, GITHUB_TOKEN_PROVIDER, key)
+            elif token is not None:  # '': forget the user's token
+                session.execute(
+                    delete(ApiKey).where(ApiKey.user_id == user.id, ApiKey.provider == GITHUB_TOKEN_PROVIDER)
+                )
+        return self.github_settings_view(user)
+
+    def github_settings_view(self, user: CurrentUser) -> GitHubSettingsView:
+        """The user's GitHub settings as the settings page shows them (no token: its hint)."""
+        from vaist_lab.build.github import PLATFORMS, GitHubSettings
+
+        server = GitHubSettings.from_environment()
+        with self.database.reading() as session:
+            row = self._user_row(session, user)
+            hint = session.scalar(
+                select(ApiKey.hint).where(ApiKey.user_id == user.id, ApiKey.provider == GITHUB_TOKEN_PROVIDER)
+            )
+            settings = user_github_settings(session, self.keyring, user.id, server)
+            own = bool(row.github_repository)
+        return GitHubSettingsView(
+            repository=settings.repository,
+            api_url=settings.api_url,
+            token_hint=hint,
+            server_token=bool(server.token),
+            own_repository=own,
+            platforms=PLATFORMS,
+            problem="; ".join(settings.problems()),
+        )
+
+    def check_github(self, user: CurrentUser) -> list[str]:
+        """Ask GitHub whether a build can start with the user's settings: token, its permissions, the repository
+        and its workflow. The problems, one line each (empty when ready)."""
+        from vaist_lab.build.github import PLATFORMS
+
+        return self.remote_builder_factory(self.github_settings(user), PLATFORMS).check()
 
     def _forget_model_list(self, user: CurrentUser, provider: str) -> None:
         name = PROVIDER_ALIASES.get(provider)
@@ -498,7 +590,7 @@ class Lab:
 
     def list_projects(self, user: CurrentUser) -> list[ProjectView]:
         """The user's projects, most recently changed first."""
-        with self.database.session() as session:
+        with self.database.reading() as session:
             projects = session.scalars(
                 select(Project)
                 .where(Project.user_id == user.id, Project.deleted_at.is_(None))
@@ -508,7 +600,7 @@ class Lab:
 
     def open_project(self, user: CurrentUser, project_id: uuid.UUID | str) -> ProjectDetail:
         """A project with its conversation and plan history."""
-        with self.database.session() as session:
+        with self.database.reading() as session:
             project = self._owned(session, user, project_id)
             messages = session.scalars(
                 select(ChatMessage)
@@ -696,27 +788,60 @@ class Lab:
 
     # -- builds -----------------------------------------------------------------------------------------
 
-    def start_build(self, user: CurrentUser, project_id: uuid.UUID | str) -> BuildHandle:
-        """Build the approved plan in the background (APPROVED -> BUILDING)."""
-        return self._start(user, project_id, "start a build", APPROVED)
+    def start_build(
+        self,
+        user: CurrentUser,
+        project_id: uuid.UUID | str,
+        *,
+        remote: str | None = None,
+        platforms: Sequence[str] | None = None,
+    ) -> BuildHandle:
+        """Build the approved plan in the background (APPROVED -> BUILDING): on this machine, or with
+        remote="github" on GitHub Actions for `platforms` (default: linux, macos and windows)."""
+        return self._start(user, project_id, "start a build", APPROVED, remote, platforms)
 
-    def retry_build(self, user: CurrentUser, project_id: uuid.UUID | str) -> BuildHandle:
+    def retry_build(
+        self,
+        user: CurrentUser,
+        project_id: uuid.UUID | str,
+        *,
+        remote: str | None = None,
+        platforms: Sequence[str] | None = None,
+    ) -> BuildHandle:
         """Build a FAILED project's approved plan again."""
-        return self._start(user, project_id, "retry the build", FAILED)
+        return self._start(user, project_id, "retry the build", FAILED, remote, platforms)
 
-    def rebuild(self, user: CurrentUser, project_id: uuid.UUID | str) -> BuildHandle:
-        """Build a SUCCESS project's approved plan again (SUCCESS -> BUILDING); its plugin stays downloadable
-        until the new one replaces it."""
-        return self._start(user, project_id, "rebuild", SUCCESS)
+    def rebuild(
+        self,
+        user: CurrentUser,
+        project_id: uuid.UUID | str,
+        *,
+        remote: str | None = None,
+        platforms: Sequence[str] | None = None,
+    ) -> BuildHandle:
+        """Build a SUCCESS project's approved plan again (SUCCESS -> BUILDING); its plugins stay downloadable
+        until new ones replace them (a build for some platforms keeps the others')."""
+        return self._start(user, project_id, "rebuild", SUCCESS, remote, platforms)
 
     def _start(
-        self, user: CurrentUser, project_id: uuid.UUID | str, action: str, expected: ProjectStatus
+        self,
+        user: CurrentUser,
+        project_id: uuid.UUID | str,
+        action: str,
+        expected: ProjectStatus,
+        remote: str | None,
+        platforms: Sequence[str] | None,
     ) -> BuildHandle:
+        chosen = _build_platforms(remote, platforms)
         self._check_startable(user, project_id, action, expected)
-        builder = self.builder_factory()
+        if remote is None:
+            builder = self.builder_factory()
+        else:
+            builder = self.remote_builder_factory(self.github_settings(user), chosen)
         problems = builder.check()
         if problems:
             raise BuilderUnavailable(f"cannot {action}: " + "; ".join(problems))
+        local = host_platform()
         now = self.clock()
         build_id = uuid.uuid4()
         cancel = register_running(build_id)  # before the commit: recovery must never see it without a runner
@@ -735,6 +860,19 @@ class Lab:
                 project.cancel_requested = False
                 project.last_error = None
                 project.updated_at = now
+                for platform in chosen or (local,):
+                    session.add(
+                        PlatformBuild(
+                            project_id=project.id,
+                            build_id=build_id,
+                            platform=platform,
+                            remote=remote,
+                            status=PlatformBuildStatus.BUILDING,
+                            message="",
+                            step="",
+                            started_at=now,
+                        )
+                    )
                 taken = session.scalars(select(Project.plugin_code).where(Project.id != project.id))
                 job = BuildJob(
                     project.id,
@@ -742,7 +880,9 @@ class Lab:
                     project.approved_plan or {},
                     project.plugin_code,
                     frozenset(taken),
-                    host_platform(),
+                    REMOTE_LOG_PLATFORM if remote else local,
+                    remote,
+                    chosen,
                 )
         except BaseException:
             unregister_running(build_id)
@@ -820,7 +960,7 @@ class Lab:
     ) -> list[LogLine]:
         """Log lines of a build (default: the latest), oldest first; `after_id` (the last id seen) follows a
         running build."""
-        with self.database.session() as session:
+        with self.database.reading() as session:
             project = self._owned(session, user, project_id)
             return self._log_lines(session, project, build_id or project.build_id, after_id, limit)
 
@@ -856,11 +996,12 @@ class Lab:
         deadline = time.monotonic() + min(max(wait, 0.0), MAX_FOLLOW_WAIT)
         while True:
             seen = log_written.generation()
-            with self.database.session() as session:
+            with self.database.reading() as session:
                 project = self._owned(session, user, project_id)
                 running = project.status is BUILDING  # read first: once it is over, its last line is there
                 lines = self._log_lines(session, project, project.build_id, after_id, limit)
-            if running and not lines and self._fail_if_orphaned(project.id):
+            orphaned = running and not lines and orphan_reason(project, self.clock(), self.settings.stale_build_after)
+            if orphaned and self._fail_if_orphaned(project.id):  # checked again as it is written
                 continue
             remaining = deadline - time.monotonic()
             if lines or not running or remaining <= 0:
@@ -881,17 +1022,30 @@ class Lab:
         log_written.notify()
         return True
 
+    def platform_builds(self, user: CurrentUser, project_id: uuid.UUID | str) -> list[PlatformBuildView]:
+        """The latest build of the project on each platform it was built for: this machine's first, then
+        linux, macos and windows on GitHub Actions."""
+        with self.database.reading() as session:
+            project = self._owned(session, user, project_id)
+            latest = (
+                select(func.max(PlatformBuild.id))
+                .where(PlatformBuild.project_id == project.id)
+                .group_by(PlatformBuild.platform)
+            )
+            rows = session.scalars(select(PlatformBuild).where(PlatformBuild.id.in_(latest)))
+            views = [_platform_build_view(row, project.artifacts.get(row.platform)) for row in rows]
+        return sorted(views, key=lambda view: (view.remote is not None, view.platform))
+
     def build_report(
         self, user: CurrentUser, project_id: uuid.UUID | str, platform: str | None = None
     ) -> BuildReport | None:
         """How the latest plugin built for `platform` (as in download_link) fared in verification, with the
         picture of its window; None before the project's first successful build."""
-        with self.database.session() as session:
+        with self.database.reading() as session:
             project = self._owned(session, user, project_id)
-            artifacts = dict(project.artifacts)
-        if not artifacts:
-            return None
-        platform, info = _artifact(project.name, artifacts, platform)
+            if not project.artifacts:
+                return None
+            platform, info = _artifact(session, project, platform)
         picture = None
         if info.get("editor_png"):
             try:  # through a signed link, as a download goes
@@ -910,10 +1064,8 @@ class Lab:
         expires_in: timedelta | None = None,
     ) -> DownloadLink:
         """An expiring link to the built plugin (of `platform`; default: the only one, else this machine's)."""
-        with self.database.session() as session:
-            project = self._owned(session, user, project_id)
-            artifacts = dict(project.artifacts)
-        _, info = _artifact(project.name, artifacts, platform)
+        with self.database.reading() as session:
+            _, info = _artifact(session, self._owned(session, user, project_id), platform)
         expires_at = self.clock() + (expires_in or self.settings.link_lifetime)
         return self.storage.download_link(info["key"], info["filename"], expires_at)
 
@@ -986,7 +1138,7 @@ class Lab:
 
     def project(self, user: CurrentUser, project_id: uuid.UUID | str) -> ProjectView:
         """One of the user's projects (without its conversation: see open_project)."""
-        with self.database.session() as session:
+        with self.database.reading() as session:
             return _project_view(self._owned(session, user, project_id))
 
     def _user_row(self, session: Session, user: CurrentUser, lock: bool = False) -> User:
@@ -1012,17 +1164,108 @@ def _local_builder() -> Builder:
     return LocalBuilder()
 
 
-def _artifact(name: str, artifacts: Mapping[str, dict[str, Any]], platform: str | None) -> tuple[str, dict[str, Any]]:
+def _artifact(session: Session, project: Project, platform: str | None) -> tuple[str, dict[str, Any]]:
     """The platform and info of a project's artifact for `platform`: by default the only one, else this
-    machine's. NotFound when there is none."""
-    if not artifacts:
-        raise NotFound(f"project {name!r} has no built plugin yet")
+    machine's. NotFound, saying why, when there is none."""
+    artifacts: dict[str, dict[str, Any]] = dict(project.artifacts)
+    if not artifacts and platform is None:
+        raise NotFound(f"project {project.name!r} has no built plugin yet")
     if platform is None:
         platform = next(iter(artifacts)) if len(artifacts) == 1 else host_platform()
     info = artifacts.get(platform)
-    if info is None:
-        raise NotFound(f"no build for {platform} (built: {', '.join(sorted(artifacts))})")
-    return platform, info
+    if info is not None:
+        return platform, info
+    built = f" (built: {', '.join(sorted(artifacts))})" if artifacts else ""
+    latest = session.scalars(
+        select(PlatformBuild)
+        .where(PlatformBuild.project_id == project.id, PlatformBuild.platform == platform)
+        .order_by(PlatformBuild.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if latest is None:
+        raise NotFound(f"no build for {platform}{built}")
+    if latest.status == PlatformBuildStatus.BUILDING:
+        raise NotFound(f"no plugin for {platform} yet: it is building{built}")
+    raise NotFound(f"no plugin for {platform}: its build {latest.status} ({latest.message}){built}")
+
+
+def _platform_build_view(row: PlatformBuild, artifact: Mapping[str, Any] | None) -> PlatformBuildView:
+    progress = None
+    if row.progress_done is not None and row.progress_total is not None:
+        progress = (row.progress_done, row.progress_total)
+    earlier = (
+        artifact is not None
+        and row.status != PlatformBuildStatus.SUCCEEDED
+        and artifact.get("build") != str(row.build_id)
+    )
+    return PlatformBuildView(
+        platform=row.platform,
+        remote=row.remote,
+        build_id=row.build_id,
+        status=PlatformBuildStatus(row.status),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        duration_s=row.duration_s,
+        message=row.message,
+        progress=progress,
+        step=row.step,
+        passed=row.passed,
+        worst_db=row.worst_db,
+        downloadable=artifact is not None,
+        earlier_plugin=earlier,
+    )
+
+
+def _build_platforms(remote: str | None, platforms: Sequence[str] | None) -> tuple[str, ...]:
+    """The platforms a build on GitHub is asked for, checked (empty for a build on this machine)."""
+    if remote is None:
+        if platforms is not None:
+            raise InvalidInput("platforms are chosen for a build on GitHub Actions only (remote='github')")
+        return ()
+    if remote != GITHUB:
+        raise InvalidInput(f"{remote!r} is not a remote builder: the one there is is {GITHUB!r} (GitHub Actions)")
+    from vaist_lab.build.github import PLATFORMS
+
+    chosen = tuple(dict.fromkeys(name.strip().lower() for name in (PLATFORMS if platforms is None else platforms)))
+    unknown = [name for name in chosen if name not in PLATFORMS]
+    if unknown or not chosen:
+        given = ", ".join(repr(name) for name in unknown) or "none"
+        raise InvalidInput(f"platforms to build on: {given} given; choose from {', '.join(PLATFORMS)}")
+    return chosen
+
+
+def user_github_settings(
+    session: Session, keyring: Keyring, user_id: uuid.UUID, server: GitHubSettings | None = None
+) -> GitHubSettings:
+    """A user's GitHub settings, each falling back on the server's (`server`, by default its environment): the
+    token stored encrypted as their "github" key, the repository and API URL of their settings. For the Lab,
+    and for a build worker making the builder of the user's build."""
+    from vaist_lab.build.github import GitHubSettings
+
+    server = server or GitHubSettings.from_environment()
+    user = session.get(User, user_id)
+    row = session.scalars(
+        select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.provider == GITHUB_TOKEN_PROVIDER)
+    ).one_or_none()
+    token = None
+    if row is not None:
+        context = _api_key_context(user_id, GITHUB_TOKEN_PROVIDER)
+        token = keyring.decrypt(row.ciphertext, context, "the stored GitHub token")
+    return GitHubSettings(
+        token=token or server.token,
+        repository=(user.github_repository if user else None) or server.repository,
+        api_url=(user.github_api_url if user else None) or server.api_url,
+    )
+
+
+def _checked_key(key: str, what: str = "an API key") -> str:
+    """A key or token as it is stored: stripped, one word; the messages describe it, never quote it."""
+    key = key.strip()
+    if not 8 <= len(key) <= MAX_API_KEY_CHARS:
+        raise InvalidInput(f"{what} is 8 to {MAX_API_KEY_CHARS} characters long; this one is {len(key)}")
+    if not key.isprintable() or any(char.isspace() for char in key):
+        raise InvalidInput(f"{what} is one word of printable characters; this one has spaces or controls")
+    return key
 
 
 def _check_size(what: str, value: str, limit: int) -> None:
@@ -1146,4 +1389,4 @@ def _log_line(row: BuildLog) -> LogLine:
     )
 
 
-__all__ = ["LOCAL_USER_EMAIL", "Lab"]
+__all__ = ["GITHUB_TOKEN_PROVIDER", "LOCAL_USER_EMAIL", "Lab", "user_github_settings"]

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from vaist_lab.build.cache import disk_usage
 from vaist_lab.build.locks import FileLock
-from vaist_lab.service.builds import artifact_keys, host_platform, orphan_reason
+from vaist_lab.service.builds import artifact_keys, end_platform_builds, host_platform, orphan_reason
 from vaist_lab.service.settings import GENERATION_WINDOWS
 from vaist_lab.service.status import BUILDING, FAILED
-from vaist_lab.service.views import CleanupReport, RecoveredBuild
+from vaist_lab.service.views import CleanupReport, PlatformBuildStatus, RecoveredBuild
 from vaist_lab.store.artifacts import ArtifactStorage, project_of_key
 from vaist_lab.store.database import Database
 from vaist_lab.store.models import BuildLog, ChatMessage, Generation, Project
@@ -40,13 +40,15 @@ def recover_builds(session: Session, now: datetime, stale_after: timedelta) -> l
 
 
 def fail_build(session: Session, project: Project, reason: str, now: datetime) -> None:
-    """End a build whose runner is gone: FAILED with the reason, also as the build's last log line."""
+    """End a build whose runner is gone: FAILED with the reason, also as the build's last log line and the
+    verdict of its platforms that had not finished."""
     project.status = FAILED
     project.last_error = reason
     project.build_finished_at = now
     project.cancel_requested = False
     project.updated_at = now
     if project.build_id is not None:
+        end_platform_builds(session, project.build_id, PlatformBuildStatus.FAILED, reason, now)
         session.add(
             BuildLog(
                 project_id=project.id,

@@ -17,9 +17,11 @@ from vaist_lab.planner.settings import PROVIDER_ALIASES, PROVIDER_TITLES, PROVID
 from vaist_lab.service.api import (
     BuildReport,
     DownloadedFile,
+    GitHubSettingsView,
     KeyCheck,
     ModelChoice,
     ProjectId,
+    RemoteCheck,
     TurnView,
     model_choices,
 )
@@ -27,7 +29,15 @@ from vaist_lab.service.builds import DetachedBuildExecutor
 from vaist_lab.service.lab import Lab
 from vaist_lab.service.settings import LabSettings
 from vaist_lab.service.status import FAILED, SUCCESS
-from vaist_lab.service.views import ApiKeyInfo, CurrentUser, LogLine, ProjectDetail, ProjectView, TemplateView
+from vaist_lab.service.views import (
+    ApiKeyInfo,
+    CurrentUser,
+    LogLine,
+    PlatformBuildView,
+    ProjectDetail,
+    ProjectView,
+    TemplateView,
+)
 from vaist_lab.store.database import database_url
 
 HAND_EDIT = "/edit (the plan's JSON, by hand)"
@@ -125,14 +135,20 @@ class UserLab:
 
     # builds
 
-    def start_build(self, project_id: ProjectId) -> ProjectView:
+    def start_build(
+        self, project_id: ProjectId, *, remote: str | None = None, platforms: tuple[str, ...] | None = None
+    ) -> ProjectView:
         """Build the approved plan: a first build when APPROVED, a retry when FAILED, a rebuild when SUCCESS
-        (any other status is refused by the Lab with what to do instead)."""
+        (any other status is refused by the Lab with what to do instead); on this machine, or with
+        remote="github" on GitHub Actions for `platforms` (default: linux, macos, windows)."""
         start = {FAILED: self.lab.retry_build, SUCCESS: self.lab.rebuild}.get(
             self.lab.project(self._user, project_id).status, self.lab.start_build
         )
-        handle = start(self._user, project_id)
+        handle = start(self._user, project_id, remote=remote, platforms=platforms)
         return self.lab.project(self._user, handle.project_id)
+
+    def platform_builds(self, project_id: ProjectId) -> list[PlatformBuildView]:
+        return self.lab.platform_builds(self._user, project_id)
 
     def cancel_build(self, project_id: ProjectId) -> ProjectView:
         return self.lab.cancel_build(self._user, project_id)
@@ -188,6 +204,23 @@ class UserLab:
             message = f"no key: no {PROVIDER_TITLES[name]} key is saved (nor set on the server); save one first"
             return KeyCheck(name, model, False, "no_key", message)
         return KeyCheck(found.provider, found.model, found.ok, found.kind, found.message)
+
+    def github_settings(self) -> GitHubSettingsView:
+        return self.lab.github_settings_view(self._user)
+
+    def set_github_settings(
+        self, repository: str | None = None, *, token: str | None = None, api_url: str | None = None
+    ) -> GitHubSettingsView:
+        return self.lab.set_github_settings(self._user, repository, token=token, api_url=api_url)
+
+    def test_github(self) -> RemoteCheck:
+        """Ask GitHub whether a build can start with these settings (token and its permissions, repository,
+        workflow); one line either way."""
+        problems = self.lab.check_github(self._user)
+        if problems:
+            return RemoteCheck(False, "; ".join(problems))
+        settings = self.lab.github_settings(self._user)
+        return RemoteCheck(True, f"ready: builds run in {settings.repository} on {settings.api_url}")
 
 
 __all__ = ["UserLab"]

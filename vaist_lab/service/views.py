@@ -7,6 +7,7 @@ import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,34 @@ class ProjectView:
         if self.approved_plan_json is None:
             return None
         return parse_plan(self.approved_plan_json, f"project {self.name} (approved)")
+
+
+class PlatformBuildStatus(StrEnum):
+    BUILDING = "building"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class PlatformBuildView:
+    """The latest build of a project on one platform: on this machine (`remote` None, `platform` this
+    machine's, e.g. linux-x86_64) or on GitHub Actions (`remote` "github"; linux, macos or windows)."""
+
+    platform: str
+    remote: str | None
+    build_id: uuid.UUID
+    status: PlatformBuildStatus
+    started_at: datetime
+    finished_at: datetime | None
+    duration_s: float | None
+    message: str  # what happened, in one line: why it failed, or what was built
+    progress: tuple[int, int] | None  # steps (GitHub) or units (here) done of all, while building
+    step: str  # what it is doing, while building
+    passed: bool | None  # its plugin's verification verdict; None: not verified
+    worst_db: float | None  # its plugin's worst fidelity figure, dB below the signal (-inf: bit-exact)
+    downloadable: bool  # a plugin for this platform can be downloaded
+    earlier_plugin: bool  # ... and it is an earlier build's (this one delivered none)
 
 
 @dataclass(frozen=True)
@@ -183,6 +212,8 @@ __all__ = [
     "LogLine",
     "MessageView",
     "PlanVersionView",
+    "PlatformBuildStatus",
+    "PlatformBuildView",
     "ProjectDetail",
     "ProjectView",
     "RecoveredBuild",

@@ -2,9 +2,12 @@
 VAIST_DATABASE_URL says so. Opening it upgrades its schema with the migrations shipped in this package.
 
 SQLite runs in WAL mode (readers never wait for the writer) with a busy timeout and foreign keys on, and
-every transaction starts with BEGIN IMMEDIATE: a deferred transaction that reads and then writes fails at
-once with "database is locked" when another process wrote in between, whatever the busy timeout, while an
-immediate one simply waits its turn. PostgreSQL gets the same timeout as `lock_timeout`.
+every transaction that may write starts with BEGIN IMMEDIATE: a deferred transaction that reads and then
+writes fails at once with "database is locked" when another process wrote in between, whatever the busy
+timeout, while an immediate one simply waits its turn. A transaction that only reads (`Database.reading`)
+is deferred: a snapshot that takes no lock, so that the many reads of a busy service (log long polls,
+project views) neither queue for the one writer nor hold it up. PostgreSQL gets the same timeout as
+`lock_timeout`.
 
 Database errors that a person can act on (locked, read-only, unreachable, from a newer vaist-lab) become
 StoreError subclasses with a message saying so; anything else propagates unchanged.
@@ -42,6 +45,7 @@ DATABASE_FILE = "vaist-lab.db"
 DEFAULT_BUSY_TIMEOUT = 10.0  # seconds a statement waits for a lock before giving up
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x7661_6973_745F_6462  # "vaist_db": the PostgreSQL advisory lock that serialises upgrades
+_READING = "vaist_reading"  # the execution option that marks a read-only transaction's connection
 
 # SQLSTATE classes of PostgreSQL errors that mean the same thing as SQLite's locked / read-only
 _PG_LOCKED = {"55P03", "40P01"}  # lock_not_available, deadlock_detected
@@ -132,7 +136,8 @@ class Database:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            reading = connection.get_execution_options().get(_READING, False)
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
 
@@ -140,6 +145,15 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A session in one transaction: committed when the block ends, rolled back if it raises."""
         with self.errors(), self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads, in one transaction: on SQLite a deferred one (a snapshot), which neither
+        waits for a writer nor makes one wait; elsewhere the same as `session()`. Never write in it (on SQLite
+        that fails as locked when another connection wrote since the snapshot)."""
+        with self.errors(), self._sessions() as session, session.begin():
+            session.connection(execution_options={_READING: True})  # before the transaction begins
             yield session
 
     @contextmanager

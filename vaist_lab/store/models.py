@@ -90,6 +90,9 @@ class User(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     image: Mapped[str | None] = mapped_column(String(2000))
     preferred_model: Mapped[str | None] = mapped_column(String(100))
+    # where the user's builds on GitHub Actions run (None: the server's configuration); the token is an ApiKey
+    github_repository: Mapped[str | None] = mapped_column(String(140))
+    github_api_url: Mapped[str | None] = mapped_column(String(300))
     generation_count: Mapped[int] = mapped_column(default=0)
     last_generation_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -146,7 +149,8 @@ class Project(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     build_progress_done: Mapped[int | None]
     build_progress_total: Mapped[int | None]
-    # platform -> {"key", "size", "sha256", "filename", "built_at"}
+    # platform -> {"key", "size", "sha256", "filename", "built_at", "build", "verification", ...}: the latest plugin
+    # built for each platform (this machine's, e.g. linux-x86_64; linux, macos, windows on GitHub Actions)
     artifacts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -214,6 +218,32 @@ class BuildLog(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class PlatformBuild(Base):
+    """What one build did on one platform, written as the build goes: a build on this machine has one row (its
+    platform), a build on GitHub Actions one per platform it was asked for, each finished as soon as that
+    platform's job is. The latest row of each platform is what the build panel shows; the plugin it delivered,
+    if any, is Project.artifacts[platform]."""
+
+    __tablename__ = "platform_builds"
+    __table_args__ = (UniqueConstraint("build_id", "platform"), Index(None, "project_id", "platform", "id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    build_id: Mapped[uuid.UUID]
+    platform: Mapped[str] = mapped_column(String(32))
+    remote: Mapped[str | None] = mapped_column(String(16))  # "github"; None: built on the service's machine
+    status: Mapped[str] = mapped_column(String(16))  # building, succeeded, failed, cancelled
+    message: Mapped[str] = mapped_column(Text, default="")
+    progress_done: Mapped[int | None]
+    progress_total: Mapped[int | None]
+    step: Mapped[str] = mapped_column(String(200), default="")
+    passed: Mapped[bool | None]  # its plugin's verification verdict; None: not verified
+    worst_db: Mapped[float | None]  # its plugin's worst fidelity figure (-inf: bit-exact)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    duration_s: Mapped[float | None]
+
+
 class Template(Base):
     """A built-in template plan (seeded from vaist_lab/templates on start) and how often projects used it."""
 
@@ -247,6 +277,7 @@ __all__ = [
     "ChatMessage",
     "Generation",
     "PlanVersion",
+    "PlatformBuild",
     "Project",
     "ProjectStatus",
     "Template",

@@ -14,6 +14,10 @@ STATUS_TITLES = {
     "building": "Building",
     "success": "Success",
     "failed": "Failed",
+    # a platform's build (PlatformBuildView.status), and a platform not built yet
+    "succeeded": "Built",
+    "cancelled": "Cancelled",
+    "not-built": "Not built",
 }
 
 

@@ -1,12 +1,14 @@
 """Settings: which model plans (offline, or one of the models Gemini, Claude and OpenAI list for the user's
-keys) and the user's API keys, each with a Test button (one minimal real request, its verdict in one line).
-A key goes in once and never comes back: only its masked hint is shown."""
+keys) and the user's API keys, each with a Test button (one minimal real request, its verdict in one line);
+and where builds on GitHub Actions run: the builder repository, the GitHub token and (GitHub Enterprise) the
+API's address, with a Test button asking GitHub whether a build can start. A key or token goes in once and
+never comes back: only its masked hint is shown."""
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 
-from vaist_lab.service.api import PROVIDER_TITLES, KeyCheck, ModelChoice
+from vaist_lab.service.api import GITHUB, PROVIDER_TITLES, GitHubSettingsView, KeyCheck, ModelChoice, RemoteCheck
 from vaist_lab.service.views import ApiKeyInfo
 from vaist_lab.ui.markup import escape
 from vaist_lab.ui.state import ProjectState
@@ -39,6 +41,7 @@ class SettingsPanel(widgets.VBox):
         self.key_list = widgets.VBox()
         self.key_list.add_class("vaist-keys")
         self.message = widgets.HTML()
+        self.github = GitHubSection(state)
         super().__init__(
             [
                 widgets.HTML("<h3>Planner</h3>"),
@@ -50,6 +53,7 @@ class SettingsPanel(widgets.VBox):
                 widgets.HBox([self.provider, self.key, self.save], layout=widgets.Layout(align_items="center")),
                 self.message,
                 self.key_list,
+                self.github,
             ]
         )
         self.add_class("vaist-settings")
@@ -62,6 +66,7 @@ class SettingsPanel(widgets.VBox):
             self._show,
             quiet=True,
         )
+        self.github.refresh()
 
     def _show(self, loaded: tuple[list[ModelChoice], str | None, list[ApiKeyInfo]]) -> None:
         choices, preferred, keys = loaded
@@ -84,6 +89,8 @@ class SettingsPanel(widgets.VBox):
     def _show_keys(self, keys: list[ApiKeyInfo]) -> None:
         rows: list[widgets.Widget] = []
         for info in keys:
+            if info.provider == GITHUB:  # the GitHub token has its own section
+                continue
             test = widgets.Button(description="Test", icon="plug", layout=widgets.Layout(width="90px"))
             test.add_class("vaist-key-test")
             test.on_click(lambda _, provider=info.provider: self._test(provider))
@@ -147,4 +154,116 @@ class SettingsPanel(widgets.VBox):
         self.state.run(lambda: self.state.api.delete_api_key(provider), lambda _: self.refresh())
 
 
-__all__ = ["SettingsPanel"]
+class GitHubSection(widgets.VBox):
+    """Where builds on GitHub Actions run: the user's own builder repository, token and API address, each
+    falling back on the server's."""
+
+    def __init__(self, state: ProjectState) -> None:
+        self.state = state
+        self.repository = widgets.Text(
+            description="Repository",
+            placeholder="OWNER/REPO",
+            style={"description_width": "90px"},
+            layout=widgets.Layout(width="360px"),
+        )
+        self.repository.add_class("vaist-github-repository")
+        self.token = widgets.Password(
+            description="Token",
+            placeholder="paste a GitHub token",
+            style={"description_width": "90px"},
+            layout=widgets.Layout(width="360px"),
+        )
+        self.token.add_class("vaist-github-token")
+        self.api_url = widgets.Text(
+            description="API address",
+            placeholder="https://api.github.com",
+            style={"description_width": "90px"},
+            layout=widgets.Layout(width="360px"),
+        )
+        self.api_url.add_class("vaist-github-api-url")
+        self.save = widgets.Button(
+            description="Save", icon="save", button_style="primary", layout=widgets.Layout(width="90px")
+        )
+        self.save.add_class("vaist-github-save")
+        self.save.on_click(lambda _: self._save())
+        self.test = widgets.Button(description="Test", icon="plug", layout=widgets.Layout(width="90px"))
+        self.test.add_class("vaist-github-test")
+        self.test.on_click(lambda _: self._test())
+        self.forget = widgets.Button(description="Forget token", icon="trash", layout=widgets.Layout(width="130px"))
+        self.forget.add_class("vaist-github-forget")
+        self.forget.on_click(lambda _: self._forget())
+        self.status = widgets.HTML()
+        self.status.add_class("vaist-github-status")
+        self.message = widgets.HTML()
+        self.message.add_class("vaist-github-message")
+        super().__init__(
+            [
+                widgets.HTML(
+                    "<h3>Builds on GitHub</h3><div class='vaist-muted'>Builds for Linux, macOS and Windows run on "
+                    "GitHub Actions in a builder repository of yours (<code>vaist-lab remote init OWNER/REPO</code> "
+                    "sets one up). The token needs, fine-grained: contents, actions and workflows, read and write; "
+                    "classic: the repo and workflow scopes. It is stored encrypted and never shown again.</div>"
+                ),
+                self.repository,
+                self.token,
+                self.api_url,
+                widgets.HBox([self.save, self.test, self.forget], layout=widgets.Layout(align_items="center")),
+                self.status,
+                self.message,
+            ]
+        )
+        self.add_class("vaist-github")
+
+    def refresh(self) -> None:
+        self.state.run(self.state.api.github_settings, self.show, quiet=True)
+
+    def show(self, settings: GitHubSettingsView) -> None:
+        self.repository.value = (settings.repository or "") if settings.own_repository else ""
+        self.repository.placeholder = (
+            f"{settings.repository} (the server's)"
+            if settings.repository and not settings.own_repository
+            else "OWNER/REPO"
+        )
+        self.api_url.value = settings.api_url if settings.own_repository else ""
+        if settings.token_hint:
+            token = f"your token <code>{escape(settings.token_hint)}</code>"
+        else:
+            token = "the server's token" if settings.server_token else "no token"
+        where = escape(settings.repository) if settings.repository else "no repository"
+        self.forget.disabled = settings.token_hint is None
+        problem = f"<div class='vaist-error'>{escape(settings.problem)}</div>" if settings.problem else ""
+        self.status.value = f"<div class='vaist-muted'>Builds use {token} and run in {where}.</div>{problem}"
+
+    def _save(self) -> None:
+        token = self.token.value
+        self.token.value = ""  # never kept in the page, whatever happens next
+
+        def saved(settings: GitHubSettingsView) -> None:
+            self.show(settings)
+            self.message.value = "<div class='vaist-ok'>Saved.</div>"
+
+        self.state.run(
+            lambda: self.state.api.set_github_settings(
+                self.repository.value, token=token.strip() or None, api_url=self.api_url.value
+            ),
+            saved,
+            failed=self._failed,
+        )
+
+    def _test(self) -> None:
+        self.message.value = "<div class='vaist-muted'>Asking GitHub…</div>"
+
+        def tested(check: RemoteCheck) -> None:
+            style = "vaist-ok" if check.ok else "vaist-error"
+            self.message.value = f"<div class='{style} vaist-github-check'>{escape(check.message)}</div>"
+
+        self.state.run(self.state.api.test_github, tested, failed=self._failed)
+
+    def _forget(self) -> None:
+        self.state.run(lambda: self.state.api.set_github_settings(token=""), self.show, failed=self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        self.message.value = f"<div class='vaist-error'>{escape(str(error))}</div>"
+
+
+__all__ = ["GitHubSection", "SettingsPanel"]

@@ -178,6 +178,8 @@ class Workbench(widgets.VBox):
     def _tab_changed(self, change: Any) -> None:
         if change.new == SETTINGS:
             self.settings.refresh()
+        elif change.new == BUILD:  # the GitHub settings may have changed meanwhile
+            self.build.refresh_remote()
 
     # -- use cases ----------------------------------------------------------------------------------------
 

@@ -42,6 +42,11 @@ class Download(anywidget.AnyWidget):
         """Call `callback()` when the user clicks the button; it should call `deliver`."""
         self._request_callbacks.append(callback)
 
+    def reset(self) -> None:
+        """Forget what the last download said (the button now stands for another file)."""
+        if not self.busy:
+            self.status = self.error = ""
+
     def deliver(self, filename: str, data: bytes, mime: str = "application/zip") -> None:
         transfer = uuid.uuid4().hex
         described = f"{filename} ({human_size(len(data))})"

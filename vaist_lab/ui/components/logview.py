@@ -25,14 +25,18 @@ def _is_located_build_error(line: Mapping[str, Any]) -> bool:
 class LogView(anywidget.AnyWidget):
     """`append(lines)` sends only the new lines; a view rendered later asks for (and gets) the whole snapshot.
     Each line is a dict with the keys of LINE_FIELDS: `level` one of LEVELS, `source` cmake, compiler, linker,
-    system, verify or github, `time` seconds since the epoch or an ISO 8601 string (shown as local time).
-    A missing `id` gets a running one. Meant for one producer: a build's follower thread, say."""
+    system, verify, github or pluginval, `platform` where it was built (a build on GitHub Actions has lines of
+    linux, macos and windows), `time` seconds since the epoch or an ISO 8601 string (shown as local time).
+    A missing `id` gets a running one. Meant for one producer: a build's follower thread, say.
+    `platform_filter` shows one platform's lines only ('' all); the view offers the choice once two or more
+    platforms have lines."""
 
     _esm = STATIC_DIR / "logview.js"
     _css = STYLESHEET
 
     max_lines = traitlets.Int(5000, read_only=True).tag(sync=True)
     first_error = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+    platform_filter = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, max_lines: int = 5000, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -68,6 +72,7 @@ class LogView(anywidget.AnyWidget):
         self._generation += 1
         self._total = 0
         self.first_error = None
+        self.platform_filter = ""
         self._publish("clear")
 
     def _normalised(self, line: Mapping[str, Any]) -> dict[str, Any]:

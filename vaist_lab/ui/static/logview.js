@@ -62,11 +62,15 @@ function render({ model, el }) {
   for (const [value, text] of LEVEL_CHOICES) levelSelect.append(new Option(text, value));
   levelSelect.value = "debug";
   const sourceToggles = element("div", "vaist-log-sources", "vaist-log-sources");
+  // a build on several platforms (GitHub Actions): one platform's lines at a time, or all
+  const platformSelect = element("select", "vaist-log-platform-filter", "vaist-log-platform-filter");
+  platformSelect.append(new Option("All platforms", ""));
+  platformSelect.title = "Show the lines of one platform";
   const filterInput = element("input", "vaist-log-filter", "vaist-log-filter");
   filterInput.type = "search";
   filterInput.placeholder = "Filter…";
   const count = element("span", "vaist-log-count", "vaist-log-count");
-  toolbar.append(levelSelect, sourceToggles, filterInput, count);
+  toolbar.append(levelSelect, platformSelect, sourceToggles, filterInput, count);
   const scroller = element("div", "vaist-log-scroll", "vaist-log-lines");
   const earlier = element("div", "vaist-log-earlier", "vaist-log-earlier");
   const empty = element("div", "vaist-log-empty", "vaist-log-empty", "No output yet.");
@@ -87,12 +91,15 @@ function render({ model, el }) {
   let unseen = 0;
   const hiddenSources = new Set();
   const toggles = new Map(); // source -> its toggle button
+  const platforms = new Set(); // the platforms of the lines seen
   let minimumLevel = 0;
   let needle = "";
 
+  const platformShown = () => model.get("platform_filter");
   const passes = (line) =>
     LEVELS.indexOf(line.level) >= minimumLevel &&
     !hiddenSources.has(line.source) &&
+    (platformShown() === "" || line.platform === platformShown()) &&
     (needle === "" || `${line.file} ${line.message}`.toLowerCase().includes(needle));
 
   function reset() {
@@ -105,6 +112,9 @@ function render({ model, el }) {
     body.replaceChildren();
     sourceToggles.replaceChildren();
     toggles.clear();
+    platforms.clear();
+    platformSelect.replaceChildren(new Option("All platforms", ""));
+    showPlatformChoice();
     total = 0;
     unseen = 0;
     follow = true;
@@ -124,6 +134,21 @@ function render({ model, el }) {
     });
     toggles.set(source, toggle);
     sourceToggles.append(toggle);
+  }
+
+  function showPlatformChoice() {
+    const wanted = platformShown();
+    if (wanted && !platforms.has(wanted)) platformSelect.append(new Option(wanted, wanted)); // chosen before its lines came
+    platformSelect.value = wanted;
+    platformSelect.hidden = platformSelect.options.length < 3; // "All platforms" and two or more
+  }
+
+  function addPlatform(platform) {
+    if (!platform || platforms.has(platform)) return;
+    platforms.add(platform);
+    const existing = [...platformSelect.options].find((option) => option.value === platform);
+    if (!existing) platformSelect.append(new Option(platform, platform));
+    showPlatformChoice();
   }
 
   function showCounts() {
@@ -194,7 +219,10 @@ function render({ model, el }) {
       }
     }
     const kept = batch.slice(Math.max(0, excess - held));
-    for (const line of kept) addSourceToggle(line.source);
+    for (const line of kept) {
+      addSourceToggle(line.source);
+      addPlatform(line.platform);
+    }
     const fresh = rowsFor(kept);
     if (!follow) unseen += fresh.length;
     appendRows(fresh);
@@ -244,6 +272,8 @@ function render({ model, el }) {
       levelSelect.value = "debug";
       needle = "";
       filterInput.value = "";
+      model.set("platform_filter", "");
+      model.save_changes();
       hiddenSources.clear();
       for (const toggle of toggles.values()) toggle.classList.add("vaist-on");
       rebuild();
@@ -272,6 +302,14 @@ function render({ model, el }) {
     minimumLevel = LEVELS.indexOf(levelSelect.value);
     rebuild();
   });
+  platformSelect.addEventListener("change", () => {
+    model.set("platform_filter", platformSelect.value);
+    model.save_changes();
+  });
+  model.on("change:platform_filter", () => {
+    showPlatformChoice();
+    rebuild();
+  });
   filterInput.addEventListener("input", () => {
     needle = filterInput.value.trim().toLowerCase();
     rebuild();
@@ -281,6 +319,7 @@ function render({ model, el }) {
   model.on("change:first_error", showFirstError);
 
   showFirstError();
+  showPlatformChoice();
   showCounts();
   model.send({ type: "ready" }); // Python answers with every line it holds: they may predate this view
 

@@ -22,6 +22,9 @@ What it implements, as GitHub does:
 Faults for the tests: `fail_next` answers matching requests with a given status, body and headers (rate
 limits, 502s); `run_start_delay = None` makes dispatches start no run; `on_dispatch` lets a test start other
 runs at the same moment. Every request is recorded in `requests` with its time.
+
+The module sits in tests/ (on sys.path through tests/conftest.py) so that the builder's tests (tests/build) and
+the service's and workbench's remote builds share it.
 """
 
 from __future__ import annotations
