@@ -3,11 +3,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Playwright, sync_playwright
 
 from vaist_lab.config import cache_dir
 from vaist_lab.plan.io import TEMPLATES, load_template
@@ -76,3 +77,16 @@ def cli(tmp_path: Path) -> Cli:
         return result
 
     return call
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright driver for every browser test of the session (tests/browser, tests/hub): its sync API runs
+    an event loop on this thread, so a second driver cannot start while the first is open."""
+    sys.path.insert(0, str(Path(__file__).parent / "browser"))
+    from browser_harness import chromium_missing
+
+    if reason := chromium_missing():
+        pytest.skip(reason)
+    with sync_playwright() as driver:
+        yield driver

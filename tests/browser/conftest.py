@@ -1,6 +1,7 @@
 """Browser tests: the workbench served by `vaist-lab serve` as a user meets it, in Chromium driven by Playwright.
 Skipped, with the reason, where Chromium is missing. Every test saves a screenshot per step (and one when it
-fails) under test-artifacts/screenshots/<test>/."""
+fails) under test-artifacts/screenshots/<test>/. The Playwright driver is tests/conftest.py's, one for the whole
+session (a second sync driver cannot start while one runs)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ from browser_harness import (
     Screenshots,
     ServedApp,
     app_environment,
-    chromium_missing,
     launch_chromium,
     screenshot_folder,
     serve_arguments,
 )
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 
 FAILED = pytest.StashKey[bool]()
 
@@ -28,14 +28,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item.stash[FAILED] = report.failed  # the page fixture takes a last screenshot then
     return report
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    if reason := chromium_missing():
-        pytest.skip(reason)
-    with sync_playwright() as driver:
-        yield driver
 
 
 @pytest.fixture(scope="session")

@@ -70,7 +70,7 @@ from browser_harness import (
     launch_chromium,
     open_tab,
 )
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 HERE = Path(__file__).resolve().parent
 SERVICE_TESTS = HERE.parent / "service"
@@ -242,11 +242,10 @@ def google_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoogleHub]:
 
 
 @pytest.fixture(scope="module")
-def browser(google_hub: GoogleHub) -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        chromium = launch_chromium(driver)
-        yield chromium
-        chromium.close()
+def browser(google_hub: GoogleHub, playwright: Playwright) -> Iterator[Browser]:
+    chromium = launch_chromium(playwright)
+    yield chromium
+    chromium.close()
 
 
 def new_context(browser: Browser) -> BrowserContext:
