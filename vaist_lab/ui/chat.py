@@ -131,8 +131,13 @@ class ChatPanel(widgets.VBox):
     def __init__(self, on_send: SendMessage, on_revert: Revert) -> None:
         self._on_send = on_send
         self._on_revert = on_revert
-        self.turns = widgets.VBox(layout=widgets.Layout(max_height="520px", overflow="auto", padding="4px"))
+        self.turns = widgets.VBox()
         self.turns.add_class("vaist-chat-turns")
+        # scrolls from the bottom (column-reverse around the turns), so the newest turn is the one in view
+        self.history = widgets.Box(
+            [self.turns], layout=widgets.Layout(max_height="520px", overflow="auto", padding="4px")
+        )
+        self.history.add_class("vaist-chat-history")
         self.input = widgets.Textarea(
             placeholder="Say what to change: darker repeats, a longer tail, less fizz, slower wobble…",
             layout=widgets.Layout(width="100%", height="64px"),
@@ -151,7 +156,7 @@ class ChatPanel(widgets.VBox):
         self.thinking = widgets.HTML()
         super().__init__(
             [
-                self.turns,
+                self.history,
                 self.thinking,
                 self.error,
                 widgets.HBox([self.input, self.send_button], layout=widgets.Layout(align_items="stretch")),
