@@ -18,7 +18,7 @@ from fake_github import FakeGitHub, PlatformScript
 from remote_builders import REPOSITORY, TOKEN, fake_github, fast_github_builder
 
 from vaist_lab.service import Lab, LabSettings
-from vaist_lab.service.api import GITHUB
+from vaist_lab.service.api import GITHUB, GitHubSettingsView
 from vaist_lab.service.status import APPROVED, SUCCESS
 from vaist_lab.service.user_lab import UserLab
 from vaist_lab.service.views import PlatformBuildStatus, PlatformBuildView
@@ -153,3 +153,18 @@ def test_a_rows_saved_download_note_goes_when_it_shows_another_build() -> None:
     row.download.status = "saved Echo-linux.zip (4.2 MB)"
     row.show(None)  # another project, not built here yet
     assert row.download.status == ""
+
+
+def test_a_settings_refresh_that_lands_while_the_user_types_keeps_their_typing(bench: Workbench) -> None:
+    section = bench.settings.github
+    nothing = GitHubSettingsView(None, "https://api.github.com", None, False, False, ("linux",), "no repository")
+    section.show(nothing)
+    section.repository.value = "octo/vaist-builder"  # typed...
+    section.show(nothing)  # ...while an earlier refresh answered
+    assert section.repository.value == "octo/vaist-builder"
+
+    saved = replace(nothing, repository="octo/vaist-builder", own_repository=True, problem="")
+    section.show(saved)
+    assert section.repository.value == "octo/vaist-builder"
+    section.show(nothing)  # forgotten elsewhere: the field follows, since the user typed nothing since
+    assert section.repository.value == ""

@@ -213,18 +213,26 @@ class GitHubSection(widgets.VBox):
             ]
         )
         self.add_class("vaist-github")
+        self._offered: dict[widgets.Text, str] = {}  # what `show` last put into each field
 
     def refresh(self) -> None:
         self.state.run(self.state.api.github_settings, self.show, quiet=True)
 
+    def _offer(self, field: widgets.Text, value: str) -> None:
+        """Put `value` into `field` unless the user has typed there since it was last offered: a refresh that
+        lands while they type must not undo their typing."""
+        if field.value == self._offered.get(field, ""):
+            field.value = value
+        self._offered[field] = value
+
     def show(self, settings: GitHubSettingsView) -> None:
-        self.repository.value = (settings.repository or "") if settings.own_repository else ""
+        self._offer(self.repository, (settings.repository or "") if settings.own_repository else "")
         self.repository.placeholder = (
             f"{settings.repository} (the server's)"
             if settings.repository and not settings.own_repository
             else "OWNER/REPO"
         )
-        self.api_url.value = settings.api_url if settings.own_repository else ""
+        self._offer(self.api_url, settings.api_url if settings.own_repository else "")
         if settings.token_hint:
             token = f"your token <code>{escape(settings.token_hint)}</code>"
         else:
