@@ -425,6 +425,15 @@ class _Outcome:
 _CANCELLED = _Outcome(ProjectStatus.FAILED, "cancelled", cancelled=True)
 
 
+def _locked_if_building(session: Session, job: BuildJob) -> Project | None:
+    """The job's project, locked for update, while it is still BUILDING this job's build; else None."""
+    return session.scalars(
+        select(Project)
+        .where(Project.id == job.project_id, Project.build_id == job.build_id, Project.status == ProjectStatus.BUILDING)
+        .with_for_update()
+    ).one_or_none()
+
+
 class BuildRunner:
     """Runs one build job to its end and records everything on the way (see the module docstring)."""
 
@@ -607,15 +616,7 @@ class BuildRunner:
         now = self.clock()
         replaced: list[str] = []
         with self.database.session() as session:
-            project = session.scalars(
-                select(Project)
-                .where(
-                    Project.id == job.project_id,
-                    Project.build_id == job.build_id,
-                    Project.status == ProjectStatus.BUILDING,
-                )
-                .with_for_update()
-            ).one_or_none()
+            project = _locked_if_building(session, job)
             if project is None:  # given up on meanwhile (recovery); its artifact is left to cleanup
                 return succeeded, message
             session.execute(
@@ -804,15 +805,7 @@ class BuildRunner:
         now = self.clock()
         replaced: list[str] = []
         with self.database.session() as session:
-            project = session.scalars(
-                select(Project)
-                .where(
-                    Project.id == job.project_id,
-                    Project.build_id == job.build_id,
-                    Project.status == ProjectStatus.BUILDING,
-                )
-                .with_for_update()
-            ).one_or_none()
+            project = _locked_if_building(session, job)
             if project is None:  # given up on meanwhile (recovery); its artifact is left to cleanup
                 return
             failed = outcome.status is ProjectStatus.FAILED
