@@ -154,33 +154,27 @@ class SettingsPanel(widgets.VBox):
         self.state.run(lambda: self.state.api.delete_api_key(provider), lambda _: self.refresh())
 
 
+def _field(kind: type[widgets.Text], description: str, placeholder: str, css_class: str) -> widgets.Text:
+    """One labelled input of the GitHub settings, aligned with the others."""
+    field = kind(
+        description=description,
+        placeholder=placeholder,
+        style={"description_width": "90px"},
+        layout=widgets.Layout(width="360px"),
+    )
+    field.add_class(css_class)
+    return field
+
+
 class GitHubSection(widgets.VBox):
     """Where builds on GitHub Actions run: the user's own builder repository, token and API address, each
     falling back on the server's."""
 
     def __init__(self, state: ProjectState) -> None:
         self.state = state
-        self.repository = widgets.Text(
-            description="Repository",
-            placeholder="OWNER/REPO",
-            style={"description_width": "90px"},
-            layout=widgets.Layout(width="360px"),
-        )
-        self.repository.add_class("vaist-github-repository")
-        self.token = widgets.Password(
-            description="Token",
-            placeholder="paste a GitHub token",
-            style={"description_width": "90px"},
-            layout=widgets.Layout(width="360px"),
-        )
-        self.token.add_class("vaist-github-token")
-        self.api_url = widgets.Text(
-            description="API address",
-            placeholder="https://api.github.com",
-            style={"description_width": "90px"},
-            layout=widgets.Layout(width="360px"),
-        )
-        self.api_url.add_class("vaist-github-api-url")
+        self.repository = _field(widgets.Text, "Repository", "OWNER/REPO", "vaist-github-repository")
+        self.token = _field(widgets.Password, "Token", "paste a GitHub token", "vaist-github-token")
+        self.api_url = _field(widgets.Text, "API address", "https://api.github.com", "vaist-github-api-url")
         self.save = widgets.Button(
             description="Save", icon="save", button_style="primary", layout=widgets.Layout(width="90px")
         )
