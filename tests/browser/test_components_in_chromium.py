@@ -154,11 +154,14 @@ def test_the_player_switches_clips_while_playing(page: Page) -> None:
     assert player.get_attribute("data-playing") == "false"
 
 
-def wait_until_every_log_view_holds(page: Page, lines: int) -> None:
+def wait_until_every_log_view_ends_with(page: Page, last_id: str, lines: int) -> None:
+    """Waits for the whole stream, not just the line count: the count tops out at max_lines mid-stream."""
     page.wait_for_function(
-        "lines => [...document.querySelectorAll('[data-testid=vaist-log]')]"
-        ".every(view => view.dataset.lineCount === String(lines))",
-        arg=lines,
+        """([lastId, lines]) => [...document.querySelectorAll('[data-testid=vaist-log]')].every(view => {
+            const rows = view.querySelectorAll('[data-testid=vaist-log-line]');
+            return view.dataset.lineCount === String(lines) && rows[rows.length - 1]?.dataset.id === lastId;
+        })""",
+        arg=[last_id, lines],
         timeout=30_000,
     )
 
@@ -166,14 +169,14 @@ def wait_until_every_log_view_holds(page: Page, lines: int) -> None:
 def test_the_log_streams_every_line_once_into_every_view(page: Page) -> None:
     views = page.locator("[data-testid=vaist-log]")
     assert views.count() == 2
-    wait_until_every_log_view_holds(page, 41)
+    wait_until_every_log_view_ends_with(page, "e", 41)
     assert (
         views.first.locator("[data-testid=vaist-log-first-error]")
         .inner_text()
         .startswith("Source/PluginProcessor.cpp:42:7")
     )
     page.click(".test-stream")
-    wait_until_every_log_view_holds(page, 500)
+    wait_until_every_log_view_ends_with(page, "1299", 500)
     for index in range(2):
         view = views.nth(index)
         assert view.locator("[data-testid=vaist-log-line]").count() == 500
