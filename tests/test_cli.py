@@ -48,6 +48,18 @@ def test_cli_starts_without_the_heavy_packages() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_service_and_planner_load_without_scipy() -> None:
+    """What `keys`, `project`, a build worker and the hub service load: scipy (a second) only once a plan is
+    measured, plotted or rendered."""
+    code = (
+        "import vaist_lab.service.lab, vaist_lab.service.build_worker, vaist_lab.hub.service, sys;"
+        "import vaist_lab.planner.offline;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_templates_lists_all_eight() -> None:
     result = run("templates")
     assert result.returncode == 0

@@ -20,7 +20,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from vaist_lab.dsp.measure import REFERENCE_RATE, measure
 from vaist_lab.plan import Category, Plan
 from vaist_lab.planner.negotiation import Turn, canonical_json
 from vaist_lab.planner.requests import Request, requests_in
@@ -140,6 +139,10 @@ def measured_quantities(plan: Plan, sections: Collection[str] | None = None) -> 
         if key in _cache:
             _cache.move_to_end(key)
             return dict(_cache[key])
+    # imported here: scipy's signal and stats cost a second, which every CLI command, build worker and service
+    # that only names these types would otherwise pay
+    from vaist_lab.dsp.measure import REFERENCE_RATE, measure
+
     found = measure(plan, sample_rate=REFERENCE_RATE, sections=sections).quantities()
     with _cache_lock:
         _cache[key] = found
