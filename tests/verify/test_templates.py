@@ -46,6 +46,8 @@ def test_verify_command_reports_and_fails_on_a_mismatched_plan(
             str(plugin),
             "--json",
             str(tmp_path / "report.json"),
+            "--level",
+            "workbench",  # the full level is test_template_builds_and_verifies[tape-echo]'s
         ],
         capture_output=True,
         text=True,
@@ -55,6 +57,8 @@ def test_verify_command_reports_and_fails_on_a_mismatched_plan(
     assert ok.stdout.strip().endswith("PASS")
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["passed"] and report["worst_fidelity_db"] <= -90
+    block_sizes = {result["case"].split(", ")[1] for result in report["results"] if result["check"] == "fidelity"}
+    assert block_sizes == {"block 64", "block 512"}
     wrong = subprocess.run(
         [sys.executable, "-m", "vaist_lab", "verify", "warm-drive", str(plugin)],
         capture_output=True,

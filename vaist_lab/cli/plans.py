@@ -264,12 +264,21 @@ def build(
 @click.argument("plugin_path", metavar="PLUGIN.vst3", type=click.Path(path_type=Path))
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None, help="Also write the report here.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the random settings and fuzz cases.")
-def verify(plan_source: str, plugin_path: Path, json_path: Path | None, seed: int) -> None:
-    from vaist_lab.verify import HostError, verify_plugin
+@click.option(
+    "--level",
+    type=click.Choice(["full", "workbench"]),
+    default="full",
+    show_default=True,
+    help="workbench: the quicker check the workbench runs after each build (block sizes 64 and 512, 8 fuzz cases).",
+)
+def verify(plan_source: str, plugin_path: Path, json_path: Path | None, seed: int, level: str) -> None:
+    from vaist_lab.verify import LEVELS, HostError, verify_plugin
 
     try:
         plan = load_plan(plan_source)
-        report = verify_plugin(plan, plugin_path, seed=seed, progress=lambda step: click.echo(step, err=True))
+        report = verify_plugin(
+            plan, plugin_path, seed=seed, level=LEVELS[level], progress=lambda step: click.echo(step, err=True)
+        )
     except (PlanError, HostError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(report.table())

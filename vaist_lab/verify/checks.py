@@ -50,6 +50,7 @@ class VerifyLevel:
 
 FULL = VerifyLevel("full", SAMPLE_RATES, BLOCK_SIZES, 16)
 WORKBENCH = VerifyLevel("workbench", SAMPLE_RATES, (64, 512), 8)
+LEVELS = {level.name: level for level in (FULL, WORKBENCH)}
 
 
 @dataclass

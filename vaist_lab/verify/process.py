@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import IO
 
 from vaist_lab.plan import Plan, parse_plan
-from vaist_lab.verify.checks import FULL, WORKBENCH, CheckResult, VerifyLevel, VerifyReport, verify_plugin
+from vaist_lab.verify.checks import FULL, LEVELS, CheckResult, VerifyLevel, VerifyReport, verify_plugin
 from vaist_lab.verify.host import HostError
 
-LEVELS = {level.name: level for level in (FULL, WORKBENCH)}
 _END = None
 
 
@@ -113,7 +112,7 @@ def _child(plugin_path: str, level: str) -> None:
     emit({"report": json.loads(report.to_json())})
 
 
-__all__ = ["LEVELS", "verify_in_subprocess"]
+__all__ = ["verify_in_subprocess"]
 
 if __name__ == "__main__":
     _child(*sys.argv[1:])
