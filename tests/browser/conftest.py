@@ -6,6 +6,7 @@ session (a second sync driver cannot start while one runs)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from browser_harness import (
@@ -37,22 +38,49 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A new visitor (nothing cached, downloads allowed) that cannot reach beyond this machine."""
+@contextmanager
+def new_visitor(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """A new visitor (nothing cached, downloads allowed) that cannot reach beyond this machine: its page and the
+    page's script errors."""
     context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     guard = OfflineGuard(page)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
+    yield page, errors
+    context.close()
+    assert guard.refused == [], f"requests beyond this machine: {guard.refused}"
+
+
+def keep_what_failed(page: Page, errors: list[str], request: pytest.FixtureRequest) -> None:
     if request.node.stash.get(FAILED, False):
         folder = screenshot_folder(request.node.name)
         folder.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=folder / "failure.png", full_page=True)
         print("page errors:", *errors, sep="\n  ")
-    context.close()
-    assert guard.refused == [], f"requests beyond this machine: {guard.refused}"
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A new visitor for the test (see new_visitor), with a screenshot when it fails."""
+    with new_visitor(browser) as (page, errors):
+        yield page
+        keep_what_failed(page, errors, request)
+
+
+@pytest.fixture(scope="module")
+def module_visitor(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    with new_visitor(browser) as visitor:
+        yield visitor
+
+
+@pytest.fixture
+def module_page(module_visitor: tuple[Page, list[str]], request: pytest.FixtureRequest) -> Iterator[Page]:
+    """One visitor for all the tests of a module that each start from the dashboard: every page load takes a
+    kernel of its own, 5-20 s on two cores. A screenshot when a test fails."""
+    page, errors = module_visitor
+    yield page
+    keep_what_failed(page, errors, request)
 
 
 @pytest.fixture

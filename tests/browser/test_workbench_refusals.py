@@ -15,6 +15,7 @@ from browser_harness import (
     Screenshots,
     ServedApp,
     app_environment,
+    back_to_dashboard,
     button,
     create_project,
     open_project,
@@ -40,9 +41,18 @@ def app_without_compiler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 
 
 @pytest.fixture
+def page(module_page: Page) -> Page:
+    return module_page
+
+
+@pytest.fixture
 def tape_echo(app_without_compiler: ServedApp, page: Page) -> str:
-    """A project from the tape-echo template (feedback: 0 to 95, default 45), open; its name."""
-    open_workbench(page, app_without_compiler.url)
+    """A new project from the tape-echo template (feedback: 0 to 95, default 45), open; its name. The page is
+    the module's one visitor: each test starts from its dashboard (opened again if a failed test left it broken)."""
+    if page.locator(".vaist-back").is_visible():
+        back_to_dashboard(page)
+    if not page.locator(".vaist-workbench .vaist-dashboard").is_visible():
+        open_workbench(page, app_without_compiler.url)
     name = next(project_names)
     create_project(page, name, template_label="TapeEcho")
     return name
