@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from collected import pytest_itemcollected  # noqa: F401 (a hook: test_collection.py reads what it records)
 from playwright.sync_api import Playwright, sync_playwright
 
 from vaist_lab.config import cache_dir
