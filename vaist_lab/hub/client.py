@@ -114,7 +114,7 @@ class HubLab(HubApi):
 
     def _call(self, route: Route, arguments: Mapping[str, Any]) -> Any:
         """One call of `route`: the arguments as a JSON object, the answer read as the route's result."""
-        body = json.dumps({name: to_json(value) for name, value in arguments.items()})
+        body = json.dumps({name: to_json(value) for name, value in arguments.items()}, allow_nan=False)
         wait = arguments.get("wait")
         timeout = self.timeout + (float(wait) if isinstance(wait, int | float) else 0.0)  # a long poll's wait
         try:

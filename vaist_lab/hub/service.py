@@ -239,7 +239,7 @@ class JsonHandler(RequestHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps(value))
+        self.finish(json.dumps(value, allow_nan=False))  # strict JSON: to_json spells inf and nan
 
     def refuse(self, error: BaseException) -> None:
         if isinstance(error, HTTPError):  # the hub could not be asked about the token

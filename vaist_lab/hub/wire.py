@@ -5,7 +5,8 @@
   with a JSON object of the named arguments; the answer is the result as JSON. A new LabApi method is a new
   route on both ends with no code of its own.
 - values to JSON by what they are (`to_json`), and back by the type hints they are read as (`from_json`):
-  the views' dataclasses field by field, UUIDs, datetimes, enums, bytes (base64), tuples, unions.
+  the views' dataclasses field by field, UUIDs, datetimes, enums, bytes (base64), tuples, unions; strict JSON
+  (a fidelity of -inf dB, "identical", travels as the string "-inf": JSON has no Infinity nor NaN).
 - refusals as `{"error": kind, "message": one line}`, kind the error's class name (`error_body`), raised
   again as that class on the client (`error_from_body`).
 
@@ -19,6 +20,7 @@ import binascii
 import dataclasses
 import functools
 import inspect
+import math
 import numbers
 import types
 import typing
@@ -36,6 +38,7 @@ from vaist_lab.service.errors import ServiceError
 
 API_PATH = "api/"  # below the service's prefix: <prefix>api/<route name>
 MAX_MESSAGE_CHARS = 500  # an error's message, one line
+NON_FINITE = ("inf", "-inf", "nan")  # how to_json spells the floats JSON has no number for
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,8 @@ def to_json(value: Any) -> Any:
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else str(number)  # "inf", "-inf" or "nan"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {item.name: to_json(getattr(value, item.name)) for item in dataclasses.fields(value)}
     if isinstance(value, uuid.UUID | PurePath):
@@ -263,11 +267,17 @@ def _parsed(parse: Callable[[Any], Any], expected: str, kind: type = str) -> Cal
     return read
 
 
+def _read_float(value: Any, where: str) -> float:
+    if (isinstance(value, int | float) and not isinstance(value, bool)) or value in NON_FINITE:
+        return float(value)
+    raise _expected(value, "a number", where)
+
+
 _READERS: dict[Any, Callable[[Any, str], Any]] = {
     str: _exactly(str, "a string"),
     bool: _exactly(bool, "true or false"),
     int: _exactly(int, "an integer"),
-    float: _parsed(float, "a number", int | float),
+    float: _read_float,
     dict: _exactly(dict, "an object"),
     list: _exactly(list, "a list"),
     uuid.UUID: _parsed(uuid.UUID, "a UUID"),
