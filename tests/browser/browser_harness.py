@@ -88,6 +88,12 @@ def write_notebook(path: Path, source: str) -> Path:
     return path
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """SIGINT back to its default in the server, as a terminal's foreground job has it: a suite started as a
+    background job (`.ci/run &`) ignores SIGINT, its children inherit that, and Ctrl-C would never reach them."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @dataclass
 class ServedApp:
     """`vaist-lab serve` running in a subprocess; `url` is the line it printed once the server answered."""
@@ -107,6 +113,7 @@ class ServedApp:
                 stderr=stderr,
                 text=True,
                 env={**os.environ, **(env or {})},
+                preexec_fn=ctrl_c_as_in_a_terminal,
             )
         first_line: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: first_line.put(process.stdout.readline()), daemon=True).start()
