@@ -151,8 +151,10 @@ def test_an_ai_turn_that_cannot_reach_its_provider_says_why_and_keeps_the_plan(
     open_tab(page, "Chat")
     page.fill(".vaist-chat-input textarea", "make the repeats longer")
     button(page, ".vaist-chat-send").click()
-    error = page.locator(".vaist-chat-error")
-    expect(error).to_contain_text(re.compile(r"Gemini.*(connect|reach)", re.IGNORECASE), timeout=180_000)
+    failed_turn = page.locator(".vaist-chat-turn").last
+    expect(failed_turn).to_contain_text(re.compile(r"Gemini.*(connect|reach)", re.IGNORECASE), timeout=180_000)
+    expect(page.locator(".vaist-chat-error")).to_have_text("")  # said once, in the history
+    expect(page.locator(".vaist-chat-input textarea")).to_have_value("make the repeats longer")  # to send again
     shot("the turn failed with its reason")
     assert plan_text(page) == plan
     open_tab(page, "Settings")

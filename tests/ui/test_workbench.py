@@ -106,13 +106,14 @@ def test_a_failing_ai_turn_says_why_and_leaves_the_plan(workbench: Workbench, mo
     api.set_preferred_model("gemini")
     workbench.chat.input.value = "more feedback"
     workbench.chat.send_button.click()
-    settle(workbench, lambda: workbench.chat.error.value != "")
-    assert "Gemini" in workbench.chat.error.value and "unchanged" in workbench.chat.error.value
-    assert "AIza" not in workbench.chat.error.value
+    settle(workbench, lambda: len(workbench.chat.turns.children) == 4)  # the failed turn joins the history
+    said = workbench.chat.turns.children[-1].children[0].value
+    assert "bubble-failed" in said and "Gemini" in said and "unchanged" in said
+    assert "AIza" not in said
+    assert workbench.chat.error.value == ""  # said once, in the history
+    assert not workbench.chat.send_button.disabled
     assert workbench.state.project.plan_version == 1
     assert workbench.chat.input.value == "more feedback"  # kept, to send again
-    settle(workbench, lambda: len(workbench.chat.turns.children) == 4)  # the failed turn joins the history
-    assert "bubble-failed" in workbench.chat.turns.children[-1].children[0].value
 
 
 def test_parameter_edits_are_saved_through_the_service_only_when_valid(workbench: Workbench) -> None:

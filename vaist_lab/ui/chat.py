@@ -251,8 +251,14 @@ class ChatPanel(widgets.VBox):
         self.error.value = ""
         self.thinking.value = f"<div class='vaist-muted'>answered by {escape(reply_backend)}</div>"
 
+    def not_applied(self) -> None:
+        """The turn was answered without a new plan, and its bubble in the history says why: keep the message
+        typed, to send again."""
+        self.working(False)
+        self.error.value = ""
+
     def failed(self, message: str) -> None:
-        """The turn failed: say why, keep the message typed, the plan is untouched."""
+        """The turn failed before it reached the history: say why, keep the message typed, the plan is untouched."""
         self.working(False)
         self.error.value = (
             f"<div class='vaist-error'>{escape(message)}<br><span class='vaist-muted'>"

@@ -192,8 +192,8 @@ class Workbench(widgets.VBox):
             self.state.update(turn.project)
             if turn.ok:
                 self.chat.sent(turn.backend)
-            else:
-                self.chat.failed(turn.error or turn.reply)
+            else:  # recorded as a failed turn: its bubble says why (a red line under it would say it again)
+                self.chat.not_applied()
                 self.state.refresh_detail()
 
         self.state.run(
