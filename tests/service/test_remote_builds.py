@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fake_github import FakeGitHub, PlatformScript, Token
 from lab_states import wait_until
-from remote_builders import FACTORY, REPOSITORY, TESTS, TOKEN, fake_github, fast_github_builder
+from remote_builders import FACTORY, OWNER, REPOSITORY, TESTS, TOKEN, fake_github, fast_github_builder
 from s3_server import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, S3Server, s3_server  # noqa: F401 - fixture
 from scripted_builder import ScriptedBuilder
 
@@ -283,6 +283,25 @@ def test_each_user_builds_with_their_own_settings_else_the_servers(
         lab.start_build(user, project, remote="github", platforms=["linux"])
         assert lab.wait_for_build(user, project, timeout=TIMEOUT).status is ProjectStatus.SUCCESS
     assert [len(github.repos[name].runs) for name in (REPOSITORY.lower(), "vaist-server/builds")] == [1, 1]
+
+
+def test_a_user_sets_up_their_builder_repository_from_the_lab(sqlite_lab: Lab, github: FakeGitHub) -> None:
+    """What the settings' Set up button asks (a hub user has no `vaist-lab remote init`): the repository made,
+    private, with this source and workflow, then tested; a second time changes nothing; a refused token says so."""
+    carol = UserLab(sqlite_lab, sqlite_lab.ensure_user("carol@example.com"))
+    fresh = f"{OWNER}/fresh-builds"
+    carol.set_github_settings(fresh, token=TOKEN, api_url=github.url)
+    assert not carol.test_github().ok  # not there yet
+    made = carol.set_up_github()
+    assert made.ok, made.message
+    assert made.message.startswith(f"created the private repository {fresh}; committed ")
+    assert made.message.endswith(f"; ready: builds run in {fresh} on {github.url}")
+    assert github.repos[fresh].private
+    again = carol.set_up_github()
+    assert again.ok and f"{fresh} already holds this source" in again.message
+    carol.set_github_settings(token="ghp_" + "x" * 36)  # a token GitHub does not know
+    refused = carol.set_up_github()
+    assert not refused.ok and refused.message.startswith("GitHub refused the token (401 Bad credentials)")
 
 
 def _head(github: FakeGitHub) -> str:

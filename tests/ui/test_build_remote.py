@@ -168,3 +168,21 @@ def test_a_settings_refresh_that_lands_while_the_user_types_keeps_their_typing(b
     assert section.repository.value == "octo/vaist-builder"
     section.show(nothing)  # forgotten elsewhere: the field follows, since the user typed nothing since
     assert section.repository.value == ""
+
+
+def test_set_up_makes_the_saved_repository_a_builder_repository(bench: Workbench, github: FakeGitHub) -> None:
+    """A hub user has no `vaist-lab remote init`: the settings' Set up button does its work."""
+    section = bench.settings.github
+    section.repository.value = "octo/new-builds"
+    section.token.value = TOKEN
+    section.api_url.value = github.url
+    section.save.click()
+    settle(bench, lambda: "Saved" in section.message.value)
+    section.set_up.click()
+    assert section.set_up.disabled and section.test.disabled  # one question to GitHub at a time
+    settle(bench, lambda: "vaist-github-check" in section.message.value)
+    assert "vaist-ok" in section.message.value, section.message.value
+    assert "created the private repository octo/new-builds" in section.message.value
+    assert "ready: builds run in octo/new-builds" in section.message.value
+    assert not section.set_up.disabled and not section.test.disabled
+    assert "octo/new-builds" in github.repos

@@ -1044,6 +1044,17 @@ class GitHubBuilder(Builder):
                 remote.closed.set()
                 worker.join(self.cleanup_timeout)
 
+    def set_up_repository(self, report: Callable[[str], None] = lambda _line: None) -> str:
+        """`prepare_repository` for this builder's settings and source, at its pace of requests: the
+        repository's URL."""
+        return prepare_repository(
+            self.settings,
+            self.source_root,
+            report,
+            request_interval=self.request_interval,
+            write_interval=self.write_interval,
+        )
+
     def check(self) -> list[str]:
         """Missing settings, a refused or under-scoped token, a missing repository or workflow, a missing
         source checkout: one line each (empty when a build can start)."""

@@ -427,6 +427,19 @@ class Lab:
             problem="; ".join(settings.problems()),
         )
 
+    def set_up_github(self, user: CurrentUser) -> list[str]:
+        """Make the user's repository a builder repository, as `vaist-lab remote init` does: create it (private)
+        when it does not exist, commit this installation's source and workflow. What was done, a line each;
+        RemoteBuildError says what went wrong."""
+        from vaist_lab.build.github import PLATFORMS, GitHubBuilder, RemoteBuildError
+
+        builder = self.remote_builder_factory(self.github_settings(user), PLATFORMS)
+        if not isinstance(builder, GitHubBuilder):
+            raise RemoteBuildError(f"this server builds remotely with {type(builder).__name__}: nothing to set up")
+        done: list[str] = []
+        builder.set_up_repository(done.append)
+        return done
+
     def check_github(self, user: CurrentUser) -> list[str]:
         """Ask GitHub whether a build can start with the user's settings: token, its permissions, the repository
         and its workflow. The problems, one line each (empty when ready)."""

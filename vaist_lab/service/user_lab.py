@@ -222,5 +222,17 @@ class UserLab:
         settings = self.lab.github_settings(self._user)
         return RemoteCheck(True, f"ready: builds run in {settings.repository} on {settings.api_url}")
 
+    def set_up_github(self) -> RemoteCheck:
+        """Make the saved repository a builder repository (created, private, when it does not exist), then test
+        it: what was done and what the test found, on one line."""
+        from vaist_lab.build.github import RemoteBuildError
+
+        try:
+            done = self.lab.set_up_github(self._user)
+        except RemoteBuildError as error:
+            return RemoteCheck(False, str(error))
+        tested = self.test_github()
+        return RemoteCheck(tested.ok, "; ".join([*done, tested.message]))
+
 
 __all__ = ["UserLab"]

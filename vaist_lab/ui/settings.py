@@ -6,6 +6,8 @@ never comes back: only its masked hint is shown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as widgets
 
 from vaist_lab.service.api import GITHUB, PROVIDER_TITLES, GitHubSettingsView, KeyCheck, ModelChoice, RemoteCheck
@@ -183,6 +185,14 @@ class GitHubSection(widgets.VBox):
         self.test = widgets.Button(description="Test", icon="plug", layout=widgets.Layout(width="90px"))
         self.test.add_class("vaist-github-test")
         self.test.on_click(lambda _: self._test())
+        self.set_up = widgets.Button(
+            description="Set up",
+            icon="wrench",
+            layout=widgets.Layout(width="100px"),
+            tooltip="Create the repository (private) if it does not exist and commit the build workflow to it",
+        )
+        self.set_up.add_class("vaist-github-set-up")
+        self.set_up.on_click(lambda _: self._set_up())
         self.forget = widgets.Button(description="Forget token", icon="trash", layout=widgets.Layout(width="130px"))
         self.forget.add_class("vaist-github-forget")
         self.forget.on_click(lambda _: self._forget())
@@ -194,14 +204,17 @@ class GitHubSection(widgets.VBox):
             [
                 widgets.HTML(
                     "<h3>Builds on GitHub</h3><div class='vaist-muted'>Builds for Linux, macOS and Windows run on "
-                    "GitHub Actions in a builder repository of yours (<code>vaist-lab remote init OWNER/REPO</code> "
-                    "sets one up). The token needs, fine-grained: contents, actions and workflows, read and write; "
-                    "classic: the repo and workflow scopes. It is stored encrypted and never shown again.</div>"
+                    "GitHub Actions in a builder repository of yours: save its name and a token, then <b>Set up</b> "
+                    "creates it (private) if it does not exist and commits the build workflow to it. The token "
+                    "needs, fine-grained: contents, actions and workflows, read and write; classic: the repo and "
+                    "workflow scopes. It is stored encrypted and never shown again.</div>"
                 ),
                 self.repository,
                 self.token,
                 self.api_url,
-                widgets.HBox([self.save, self.test, self.forget], layout=widgets.Layout(align_items="center")),
+                widgets.HBox(
+                    [self.save, self.test, self.set_up, self.forget], layout=widgets.Layout(align_items="center")
+                ),
                 self.status,
                 self.message,
             ]
@@ -253,13 +266,25 @@ class GitHubSection(widgets.VBox):
         )
 
     def _test(self) -> None:
-        self.message.value = "<div class='vaist-muted'>Asking GitHub…</div>"
+        self._ask(self.state.api.test_github, "Asking GitHub…")
 
-        def tested(check: RemoteCheck) -> None:
+    def _set_up(self) -> None:
+        self._ask(self.state.api.set_up_github, "Setting the repository up on GitHub (up to a minute)…")
+
+    def _ask(self, call: Callable[[], RemoteCheck], waiting: str) -> None:
+        self.message.value = f"<div class='vaist-muted'>{escape(waiting)}</div>"
+        self.test.disabled = self.set_up.disabled = True
+
+        def answered(check: RemoteCheck) -> None:
+            self.test.disabled = self.set_up.disabled = False
             style = "vaist-ok" if check.ok else "vaist-error"
             self.message.value = f"<div class='{style} vaist-github-check'>{escape(check.message)}</div>"
 
-        self.state.run(self.state.api.test_github, tested, failed=self._failed)
+        def failed(error: BaseException) -> None:
+            self.test.disabled = self.set_up.disabled = False
+            self._failed(error)
+
+        self.state.run(call, answered, failed=failed)
 
     def _forget(self) -> None:
         self.state.run(lambda: self.state.api.set_github_settings(token=""), self.show, failed=self._failed)
