@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import remote_builders
 from build_helpers import collect
 from fake_github import FakeGitHub, PlatformScript, Repo, Token
 
@@ -35,19 +36,7 @@ from vaist_lab.plan import load_plan
 OWNER, NAME = "octo", "vaist-builder"
 REPOSITORY = f"{OWNER}/{NAME}"
 TOKEN = "ghp_" + "k" * 36
-FAST = {
-    "poll_interval": 0.05,
-    "start_timeout": 3.0,
-    "job_timeout": 30.0,
-    "artifact_wait": 1.0,
-    "attempts": 4,
-    "backoff": 0.05,
-    "http_timeout": 10.0,
-    "request_interval": 0.0,
-    "write_interval": 0.0,
-    "max_rate_limit_wait": 10.0,
-    "cleanup_timeout": 20.0,
-}
+FAST = {**remote_builders.FAST, "start_timeout": 3.0, "job_timeout": 30.0}  # shorter: timeout tests wait them out
 
 
 @pytest.fixture(scope="module")
