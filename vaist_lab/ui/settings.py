@@ -35,11 +35,7 @@ class SettingsPanel(widgets.VBox):
         self.provider.add_class("vaist-key-provider")
         self.key = widgets.Password(placeholder="paste your API key", layout=widgets.Layout(width="320px"))
         self.key.add_class("vaist-key-input")
-        self.save = widgets.Button(
-            description="Save key", icon="key", button_style="primary", layout=widgets.Layout(width="110px")
-        )
-        self.save.add_class("vaist-key-save")
-        self.save.on_click(lambda _: self._save_key())
+        self.save = _button("Save key", "key", "vaist-key-save", self._save_key, "110px", button_style="primary")
         self.key_list = widgets.VBox()
         self.key_list.add_class("vaist-keys")
         self.message = widgets.HTML()
@@ -93,12 +89,12 @@ class SettingsPanel(widgets.VBox):
         for info in keys:
             if info.provider == GITHUB:  # the GitHub token has its own section
                 continue
-            test = widgets.Button(description="Test", icon="plug", layout=widgets.Layout(width="90px"))
-            test.add_class("vaist-key-test")
-            test.on_click(lambda _, provider=info.provider: self._test(provider))
-            remove = widgets.Button(description="Remove", icon="trash", layout=widgets.Layout(width="100px"))
-            remove.add_class("vaist-key-remove")
-            remove.on_click(lambda _, provider=info.provider: self._remove(provider))
+            test = _button(
+                "Test", "plug", "vaist-key-test", lambda provider=info.provider: self._test(provider), "90px"
+            )
+            remove = _button(
+                "Remove", "trash", "vaist-key-remove", lambda provider=info.provider: self._remove(provider), "100px"
+            )
             hint = widgets.HTML(
                 f"<span class='vaist-key-hint'><b>{escape(PROVIDER_TITLES.get(info.provider, info.provider))}</b> "
                 f"<code>{escape(info.hint)}</code> <span class='vaist-muted'>saved "
@@ -156,6 +152,15 @@ class SettingsPanel(widgets.VBox):
         self.state.run(lambda: self.state.api.delete_api_key(provider), lambda _: self.refresh())
 
 
+def _button(
+    description: str, icon: str, css_class: str, action: Callable[[], None], width: str, **options: str
+) -> widgets.Button:
+    button = widgets.Button(description=description, icon=icon, layout=widgets.Layout(width=width), **options)
+    button.add_class(css_class)
+    button.on_click(lambda _: action())
+    return button
+
+
 def _field(kind: type[widgets.Text], description: str, placeholder: str, css_class: str) -> widgets.Text:
     """One labelled input of the GitHub settings, aligned with the others."""
     field = kind(
@@ -177,25 +182,17 @@ class GitHubSection(widgets.VBox):
         self.repository = _field(widgets.Text, "Repository", "OWNER/REPO", "vaist-github-repository")
         self.token = _field(widgets.Password, "Token", "paste a GitHub token", "vaist-github-token")
         self.api_url = _field(widgets.Text, "API address", "https://api.github.com", "vaist-github-api-url")
-        self.save = widgets.Button(
-            description="Save", icon="save", button_style="primary", layout=widgets.Layout(width="90px")
-        )
-        self.save.add_class("vaist-github-save")
-        self.save.on_click(lambda _: self._save())
-        self.test = widgets.Button(description="Test", icon="plug", layout=widgets.Layout(width="90px"))
-        self.test.add_class("vaist-github-test")
-        self.test.on_click(lambda _: self._test())
-        self.set_up = widgets.Button(
-            description="Set up",
-            icon="wrench",
-            layout=widgets.Layout(width="100px"),
+        self.save = _button("Save", "save", "vaist-github-save", self._save, "90px", button_style="primary")
+        self.test = _button("Test", "plug", "vaist-github-test", self._test, "90px")
+        self.set_up = _button(
+            "Set up",
+            "wrench",
+            "vaist-github-set-up",
+            self._set_up,
+            "100px",
             tooltip="Create the repository (private) if it does not exist and commit the build workflow to it",
         )
-        self.set_up.add_class("vaist-github-set-up")
-        self.set_up.on_click(lambda _: self._set_up())
-        self.forget = widgets.Button(description="Forget token", icon="trash", layout=widgets.Layout(width="130px"))
-        self.forget.add_class("vaist-github-forget")
-        self.forget.on_click(lambda _: self._forget())
+        self.forget = _button("Forget token", "trash", "vaist-github-forget", self._forget, "130px")
         self.status = widgets.HTML()
         self.status.add_class("vaist-github-status")
         self.message = widgets.HTML()
