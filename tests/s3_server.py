@@ -65,6 +65,18 @@ class S3Server:
         self.client().create_bucket(Bucket=name)
         return name
 
+    def environment(self, bucket: str) -> dict[str, str]:
+        """The variables a server's configuration sets to keep its plugins in `bucket` on this server."""
+        return {
+            "VAIST_ARTIFACT_STORE": "s3",
+            "VAIST_S3_ENDPOINT_URL": self.url,
+            "VAIST_S3_BUCKET": bucket,
+            "VAIST_S3_REGION": REGION,
+            "VAIST_S3_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "VAIST_S3_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+            "VAIST_S3_ADDRESSING_STYLE": "path",
+        }
+
     def settings(self, bucket: str, **changes: Any) -> S3Settings:
         """Settings for `bucket` on this server as a MinIO user would write them: path-style addressing, the
         smallest parts S3 allows (so that a 6 MiB file goes up in two), few quick retries."""

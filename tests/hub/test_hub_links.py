@@ -41,15 +41,7 @@ def test_a_bucket_link_is_the_buckets_presigned_url(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bucket = s3_server.new_bucket()
-    for name, value in {
-        "VAIST_ARTIFACT_STORE": "s3",
-        "VAIST_S3_ENDPOINT_URL": s3_server.url,
-        "VAIST_S3_BUCKET": bucket,
-        "VAIST_S3_REGION": REGION,
-        "VAIST_S3_ACCESS_KEY_ID": ACCESS_KEY_ID,
-        "VAIST_S3_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-        "VAIST_S3_ADDRESSING_STYLE": "path",
-    }.items():
+    for name, value in s3_server.environment(bucket).items():
         monkeypatch.setenv(name, value)
     with open_lab(tmp_path) as lab:
         user = lab.ensure_user(ALICE)

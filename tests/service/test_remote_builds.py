@@ -342,13 +342,7 @@ def test_a_remote_build_in_a_worker_process_stores_each_plugin_in_the_bucket(
     on S3 storage configured as a server is."""
     bucket = s3_server.new_bucket()
     for name, value in {
-        "VAIST_ARTIFACT_STORE": "s3",
-        "VAIST_S3_ENDPOINT_URL": s3_server.url,
-        "VAIST_S3_BUCKET": bucket,
-        "VAIST_S3_REGION": REGION,
-        "VAIST_S3_ACCESS_KEY_ID": ACCESS_KEY_ID,
-        "VAIST_S3_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-        "VAIST_S3_ADDRESSING_STYLE": "path",
+        **s3_server.environment(bucket),
         REMOTE_BUILDER_VARIABLE: FACTORY,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), str(TESTS / "service"), os.environ.get("PYTHONPATH")])),
     }.items():

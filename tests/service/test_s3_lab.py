@@ -45,13 +45,7 @@ def s3_lab(
     storage does not depend on the database; the CLI finds it there too); its builds run in worker processes
     (which inherit the environment) with the scripted builder."""
     variables = {
-        "VAIST_ARTIFACT_STORE": "s3",
-        "VAIST_S3_ENDPOINT_URL": s3_server.url,
-        "VAIST_S3_BUCKET": s3_server.new_bucket(),
-        "VAIST_S3_REGION": REGION,
-        "VAIST_S3_ACCESS_KEY_ID": ACCESS_KEY_ID,
-        "VAIST_S3_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-        "VAIST_S3_ADDRESSING_STYLE": "path",
+        **s3_server.environment(s3_server.new_bucket()),
         "VAIST_S3_PREFIX": "vaist",
         BUILDER_VARIABLE: "scripted_builder:ScriptedBuilder",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])),
